@@ -1,0 +1,380 @@
+"""Reading a catalogue into the flat arrays the index is made of.
+
+Each supplier is analysed once (tokens, concepts, certificates, whether it makes parts
+at all) and reduced to rows of counts per channel; runs of suppliers become parts (in
+worker processes for a large catalogue), and parts are merged into a `Catalogue`. The
+index fits its weights on that.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from array import array
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import certificates as certs
+from .features import CONCEPT_PREFIX, JOIN, DocFeatures, analyze, supplier_fields
+from .glossary import Glossary
+from .types import SupplierDoc
+
+# Supplier-side matrices: full text, process list, material list, short-field n-grams.
+CHANNELS = ("all", "proc", "mat", "char")
+# Fields whose character n-grams make the "char" channel; a supplier with none of them
+# filled in lends the head of its description instead.
+SHORT_FIELDS = ("name", "processes", "materials", "products")
+HEAD_WORDS = 24
+# Actor cue weight (see the glossary) a company may carry before it counts as making no
+# parts at all.
+ACTOR_SLACK = 0.5
+# Below this many suppliers worker processes cost more than they save.
+PARALLEL_MIN = 5_000
+
+SUPPLIER_FIELDS = ("name", "processes", "materials", "description", "products", "customers")
+_FIELD_INDEX = {name: k for k, name in enumerate(SUPPLIER_FIELDS)}
+_NO_SURFACE = (-1, 0, 0)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Raw term counts of one channel, rows = suppliers, with the channel vocabulary."""
+
+    counts: sp.csr_matrix  # int32 counts (columns in no particular order within a row)
+    vocab: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One channel fitted: idf weights, and the rows and/or postings scoring needs."""
+
+    vocab: Mapping[str, int]
+    idf: np.ndarray
+    x: sp.csr_matrix | None  # l2-normalized tf-idf, same structure as the counts
+    xt: sp.csr_matrix | None  # postings (transposed), for channels scored over the catalogue
+
+
+def fit_channel(name: str, block: Block) -> Channel:
+    """Sublinear tf-idf (scikit-learn's idf), l2-normalized rows; rows kept only if needed."""
+    counts = block.counts
+    n_terms = len(block.vocab)
+    if counts.shape[1] < n_terms:
+        counts = sp.csr_matrix(
+            (counts.data, counts.indices, counts.indptr), (counts.shape[0], n_terms)
+        )
+    if counts.nnz == 0 or counts.shape[0] == 0:
+        idf = np.ones(n_terms, dtype=np.float64)
+    else:
+        # Imported here: worker processes that only read suppliers start faster without it.
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
+    # float32 throughout (memory: 10⁷ entries at 10⁵ suppliers), but row norms summed in
+    # float64: the entries of a row may come in any column order, and the result must not
+    # depend on it.
+    data = np.log(counts.data.astype(np.float32))
+    data += 1.0
+    data *= idf.astype(np.float32)[counts.indices]
+    lengths = np.diff(counts.indptr)
+    if data.size:
+        starts = np.minimum(counts.indptr[:-1], data.size - 1)
+        sums = np.add.reduceat(data * data, starts, dtype=np.float64)
+        sums[lengths == 0] = 0.0
+    else:
+        sums = np.zeros(counts.shape[0], dtype=np.float64)
+    norms = np.sqrt(sums)
+    norms[norms == 0] = 1.0
+    data /= np.repeat(norms, lengths).astype(np.float32)
+    x = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+    # Rows serve explanations (full text) and the n-gram rerank; postings serve scoring.
+    rows = x if name in ("all", "char") else None
+    postings = x.T.tocsr() if name != "char" else None
+    return Channel(block.vocab, idf, rows, postings)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every supplier's rows, before weighting."""
+
+    docs: tuple[SupplierDoc, ...]
+    blocks: Mapping[str, Block]  # channel → counts and vocabulary
+    surfaces: tuple[np.ndarray, np.ndarray, np.ndarray]  # aligned with blocks["all"] entries
+    concepts: sp.csr_matrix  # suppliers × glossary concepts, strengths
+    held: tuple[tuple[certs.HeldStandard, ...], ...]
+    non_maker: np.ndarray  # 0 = makes parts … 1 = trader, consultant, repair shop
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One supplier read and reduced to what the index keeps."""
+
+    terms: Mapping[str, list[str]]  # channel → terms
+    surfaces: Mapping[str, tuple[int, int, int]]  # term → (field, start, end), first seen
+    concepts: Mapping[str, float]
+    held: tuple[certs.HeldStandard, ...]
+    non_manufacturer: float
+
+
+def _prepare(s: SupplierDoc, glossary: Glossary) -> _Prepared:
+    fields = supplier_fields(s)
+    f = analyze(fields, glossary)
+    g = glossary
+    concept_terms = [CONCEPT_PREFIX + c for c in sorted(f.concepts)]
+    all_terms = [t for toks in f.fields.values() for t in toks] + concept_terms
+    proc = list(f.fields.get("processes", ())) + [
+        CONCEPT_PREFIX + c for c in sorted(f.concepts) if g.concepts[c].family == "process"
+    ]
+    mat = list(f.fields.get("materials", ())) + [
+        CONCEPT_PREFIX + c for c in sorted(f.concepts) if g.concepts[c].family == "material"
+    ]
+    held = tuple(
+        h for h in (certs.parse_held(c.standard, c.valid_until) for c in s.certifications) if h
+    )
+    actor = sum(f.actors.values())
+    # A company whose own process list names core manufacturing processes is a maker even
+    # if its text also mentions distributors or tool shops.
+    core_in_list = any(
+        g.concepts[c].family == "process" and g.concepts[c].role == "core" and "processes" in fs
+        for c, fs in f.direct_fields.items()
+    )
+    # One passing cue ("торговых центров") proves nothing; several do.
+    non_manufacturer = min(1.0, max(0.0, actor - ACTOR_SLACK - (0.6 if core_in_list else 0.0)))
+    return _Prepared(
+        terms={"all": all_terms, "proc": proc, "mat": mat, "char": _char_words(f)},
+        surfaces=_surface_offsets(f),
+        concepts=dict(f.concepts),
+        held=held,
+        non_manufacturer=non_manufacturer,
+    )
+
+
+def _char_words(f: DocFeatures) -> list[str]:
+    """The words whose character n-grams make the supplier's "char" row."""
+    words = [w for k in SHORT_FIELDS for w in f.words.get(k, ())]
+    if not words:
+        words = list(f.words.get("description", ())[:HEAD_WORDS])
+    return words
+
+
+def _surface_offsets(f: DocFeatures) -> dict[str, tuple[int, int, int]]:
+    """Where each term's first surface form stands: (field index, start, end)."""
+    return {term: (_FIELD_INDEX[fname], a, b) for term, (fname, a, b) in f.spans.items()}
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Rows for a run of suppliers, with their own vocabularies (merged later)."""
+
+    vocab: Mapping[str, list[str]]  # channel → terms by local column
+    indptr: Mapping[str, np.ndarray]
+    indices: Mapping[str, np.ndarray]
+    counts: Mapping[str, np.ndarray]
+    surfaces: tuple[np.ndarray, np.ndarray, np.ndarray]  # aligned with the "all" entries
+    concepts: sp.csr_matrix
+    held: tuple[tuple[certs.HeldStandard, ...], ...]
+    non_maker: np.ndarray
+
+
+class _PartBuilder:
+    """Collects prepared suppliers into flat arrays, one at a time.
+
+    Nothing per supplier is kept but its rows: a catalogue of 10⁵ profiles must fit in
+    memory next to the app.
+    """
+
+    def __init__(self, glossary: Glossary) -> None:
+        self.glossary = glossary
+        self.cidx = {cid: j for j, cid in enumerate(glossary.concepts)}
+        self.vocab: dict[str, dict[str, int]] = {ch: {} for ch in CHANNELS}
+        self.indptr: dict[str, array[int]] = {ch: array("q", [0]) for ch in CHANNELS}
+        self.indices: dict[str, array[int]] = {ch: array("i") for ch in CHANNELS}
+        self.counts: dict[str, array[int]] = {ch: array("i") for ch in CHANNELS}
+        self.surf: tuple[array[int], array[int], array[int]] = (array("b"), array("i"), array("i"))
+        self.c_indptr: array[int] = array("q", [0])
+        self.c_indices: array[int] = array("i")
+        self.c_data: array[float] = array("f")
+        self.held: list[tuple[certs.HeldStandard, ...]] = []
+        self.non_maker: array[float] = array("f")
+        # A word's n-gram columns, looked up once per word rather than once per n-gram.
+        self.word_grams: dict[str, tuple[int, ...]] = {}
+
+    def add(self, p: _Prepared) -> None:
+        for ch in ("all", "proc", "mat"):
+            vocab = self.vocab[ch]
+            # Terms in order of first appearance (Counter keeps it): the row's entries and
+            # their surface offsets line up without sorting.
+            counted = Counter(p.terms[ch])
+            cols: list[int] = []
+            for t in counted:
+                j = vocab.get(t)
+                if j is None:
+                    j = vocab[t] = len(vocab)
+                cols.append(j)
+            self.indices[ch].extend(cols)
+            self.counts[ch].extend(counted.values())
+            self.indptr[ch].append(len(self.indices[ch]))
+            if ch == "all":
+                where = [p.surfaces.get(t, _NO_SURFACE) for t in counted]
+                self.surf[0].extend([w[0] for w in where])
+                self.surf[1].extend([w[1] for w in where])
+                self.surf[2].extend([w[2] for w in where])
+        grams: set[int] = set()
+        for w in p.terms["char"]:
+            ids = self.word_grams.get(w)
+            if ids is None:
+                vocab = self.vocab["char"]
+                out = []
+                for gram in self.glossary.analyzer.char_ngrams(w):
+                    j = vocab.get(gram)
+                    if j is None:
+                        j = vocab[gram] = len(vocab)
+                    out.append(j)
+                ids = self.word_grams[w] = tuple(out)
+            grams.update(ids)
+        self.indices["char"].extend(grams)
+        # Presence, not counts: short fields repeat little, and it halves what is stored.
+        self.counts["char"].extend([1] * len(grams))
+        self.indptr["char"].append(len(self.indices["char"]))
+        ccols = sorted((self.cidx[c], v) for c, v in p.concepts.items() if c in self.cidx)
+        self.c_indices.extend([c for c, _ in ccols])
+        self.c_data.extend([v for _, v in ccols])
+        self.c_indptr.append(len(self.c_indices))
+        self.held.append(p.held)
+        self.non_maker.append(p.non_manufacturer)
+
+    def result(self) -> _Part:
+        n = len(self.held)
+        concepts = sp.csr_matrix(
+            (
+                np.frombuffer(self.c_data, dtype=np.float32),
+                np.frombuffer(self.c_indices, dtype=np.int32),
+                np.frombuffer(self.c_indptr, dtype=np.int64),
+            ),
+            shape=(n, len(self.cidx)),
+        )
+        return _Part(
+            vocab={ch: list(v) for ch, v in self.vocab.items()},
+            indptr={ch: np.frombuffer(a, dtype=np.int64) for ch, a in self.indptr.items()},
+            indices={ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.indices.items()},
+            counts={ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.counts.items()},
+            surfaces=(
+                np.frombuffer(self.surf[0], dtype=np.int8),
+                np.frombuffer(self.surf[1], dtype=np.int32),
+                np.frombuffer(self.surf[2], dtype=np.int32),
+            ),
+            concepts=concepts,
+            held=tuple(self.held),
+            non_maker=np.frombuffer(self.non_maker, dtype=np.float32),
+        )
+
+
+def read(glossary: Glossary, docs: Sequence[SupplierDoc], workers: int) -> list[_Part]:
+    """Parts for the suppliers, read here or by worker processes."""
+    if workers <= 1 or len(docs) < PARALLEL_MIN:
+        return [_build_part(glossary, docs)]
+    # One run per worker: each compiles the glossary once and keeps its caches warm.
+    size = -(-len(docs) // workers)
+    chunks = [docs[k : k + size] for k in range(0, len(docs), size)]
+    # "spawn": safe in a threaded web server, unlike fork.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        return list(pool.map(_build_part, [glossary] * len(chunks), chunks))
+
+
+def _build_part(glossary: Glossary, suppliers: Sequence[SupplierDoc]) -> _Part:
+    """Read a run of suppliers (in a worker process when the catalogue is large)."""
+    builder = _PartBuilder(glossary)
+    for s in suppliers:
+        builder.add(_prepare(s, glossary))
+    return builder.result()
+
+
+def assemble(
+    docs: tuple[SupplierDoc, ...],
+    parts: Sequence[_Part],
+    base: tuple[Catalogue, np.ndarray] | None,
+) -> Catalogue:
+    """Merge parts (and the kept rows of a previous catalogue) into one catalogue."""
+    blocks: dict[str, Block] = {}
+    for ch in CHANNELS:
+        vocab: dict[str, int] = dict(base[0].blocks[ch].vocab) if base else {}
+        datas: list[np.ndarray] = []
+        indices: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
+        if base is not None:
+            index, keep = base
+            old = index.blocks[ch].counts[keep]
+            datas.append(old.data)
+            indices.append(old.indices)
+            lengths.append(np.diff(old.indptr))
+        for part in parts:
+            mapping = np.empty(len(part.vocab[ch]), dtype=np.int32)
+            for local, term in enumerate(part.vocab[ch]):
+                j = vocab.get(term)
+                if j is None:
+                    j = vocab[term] = len(vocab)
+                mapping[local] = j
+            local_indices = part.indices[ch]
+            indices.append(mapping[local_indices] if local_indices.size else local_indices)
+            datas.append(part.counts[ch])
+            lengths.append(np.diff(part.indptr[ch]))
+        # Concatenated by hand rather than stacked: one copy, not two, of 10⁷ entries.
+        row_lengths = np.concatenate(lengths)
+        indptr = np.zeros(row_lengths.size + 1, dtype=np.int64)
+        np.cumsum(row_lengths, out=indptr[1:])
+        rows = sp.csr_matrix(
+            (np.concatenate(datas), np.concatenate(indices), indptr),
+            shape=(row_lengths.size, len(vocab)),
+        )
+        del datas, indices, lengths
+        blocks[ch] = Block(rows, vocab)
+    surf_parts = [p.surfaces for p in parts]
+    concept_parts = [p.concepts for p in parts]
+    held: tuple[tuple[certs.HeldStandard, ...], ...] = tuple(h for p in parts for h in p.held)
+    nm_parts = [p.non_maker for p in parts]
+    if base is not None:
+        index, keep = base
+        surf_parts.insert(0, _select_aligned(index.blocks["all"].counts, keep, index.surfaces))
+        concept_parts.insert(0, index.concepts[keep])
+        held = tuple(index.held[i] for i in keep.tolist()) + held
+        nm_parts.insert(0, index.non_maker[keep])
+    surfaces = (
+        np.concatenate([sp_[0] for sp_ in surf_parts]),
+        np.concatenate([sp_[1] for sp_ in surf_parts]),
+        np.concatenate([sp_[2] for sp_ in surf_parts]),
+    )
+    concepts = sp.vstack(concept_parts, format="csr")
+    non_maker = np.concatenate(nm_parts)
+    return Catalogue(docs, blocks, surfaces, concepts, held, non_maker)
+
+
+def field_text(doc: SupplierDoc, field_index: int) -> str:
+    """One field of a supplier as the analysis saw it (see `supplier_fields`)."""
+    name = SUPPLIER_FIELDS[field_index]
+    if name in ("processes", "materials"):
+        return JOIN.join(getattr(doc, name))
+    text: str = getattr(doc, name)
+    return text
+
+
+def check_ids(suppliers: Sequence[SupplierDoc]) -> None:
+    seen: set[str] = set()
+    for s in suppliers:
+        if s.id in seen:
+            raise ValueError(f"duplicate supplier id {s.id!r}")
+        seen.add(s.id)
+
+
+def _select_aligned(
+    counts: sp.csr_matrix, keep: np.ndarray, arrays: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if keep.size == 0:
+        return (arrays[0][:0], arrays[1][:0], arrays[2][:0])
+    starts = counts.indptr[keep]
+    ends = counts.indptr[keep + 1]
+    pos = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+    return (arrays[0][pos], arrays[1][pos], arrays[2][pos])

@@ -1,0 +1,271 @@
+"""Ranking: structured fit, gates and near misses, explanations, incremental rebuilds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from matchmaker.matching import (
+    Certificate,
+    Glossary,
+    MatchIndex,
+    NeedDoc,
+    Ranking,
+    SupplierDoc,
+    baseline_rank,
+    synthetic,
+)
+
+DAY = date(2024, 6, 1)
+IATF = Certificate("IATF 16949:2016", date(2026, 1, 1))
+
+SUPPLIERS = (
+    SupplierDoc(
+        "foundry",
+        "АО «Алюмолит»",
+        "Отливки из алюминиевых сплавов литьём под давлением на машинах с холодной камерой, "
+        "механообработка на ЧПУ. Корпуса редукторов для автозаводов.",
+        processes=("литьё алюминия под давлением (ЛПД)", "механообработка на ЧПУ"),
+        materials=("АК12", "АК9М2"),
+        certifications=(IATF,),
+    ),
+    SupplierDoc(
+        "foundry-no-iatf",
+        "Don Die Casting LLC",
+        "We cast aluminium parts on cold-chamber machines and machine them on CNC centres.",
+        processes=("aluminium pressure die casting", "CNC machining"),
+        materials=("A380",),
+        certifications=(Certificate("ISO 9001:2015"),),
+    ),
+    SupplierDoc(
+        "expired",
+        "ООО «ЛитВек»",
+        "Литьё алюминия под давлением, мехобработка корпусов.",
+        processes=("литьё под давлением", "мехобработка"),
+        materials=("АК12",),
+        certifications=(Certificate("IATF 16949:2016", date(2022, 3, 1)),),
+    ),
+    SupplierDoc(
+        "zinc-only",
+        "ООО «ЦАМ-Фурнитура»",
+        "Литьё под давлением цинковых сплавов ЦАМ на машинах с горячей камерой. Алюминий не льём.",
+        processes=("литьё под давлением цинковых сплавов",),
+        materials=("ЦАМ4-1",),
+        certifications=(IATF,),
+    ),
+    SupplierDoc(
+        "trader",
+        "ООО «МеталлТрейд»",
+        "Оптовая торговля: поставляем металл для литейных производств — чушковый алюминий АК12, "
+        "силумины. Отгрузка со склада. Собственного производства нет.",
+        processes=("оптовая торговля металлопрокатом",),
+        materials=("АК12",),
+    ),
+    SupplierDoc(
+        "rubber",
+        "ООО «ТехРезина»",
+        "Формовые РТИ для автомобилей: втулки, отбойники.",
+        processes=("формовые РТИ",),
+        materials=("ЭПДМ",),
+        certifications=(IATF,),
+    ),
+)
+
+NEED_EN = NeedDoc(
+    "gear-housing",
+    "Gear housing, window-lift drive",
+    "Pressure-cast light-alloy gear case, alloy EN AC-46000, machined bearing bore.",
+    processes=("cold-chamber pressure die casting", "CNC machining"),
+    materials=("EN AC-46000 light alloy",),
+    required_certifications=("IATF 16949",),
+    on_date=DAY,
+)
+
+
+@pytest.fixture(scope="module")
+def index(glossary: Glossary) -> MatchIndex:
+    return MatchIndex.build(SUPPLIERS, glossary)
+
+
+def by_id(ranking: Ranking) -> dict[str, tuple[str, int]]:
+    out = {m.supplier_id: ("match", m.rank) for m in ranking.matches}
+    out.update({m.supplier_id: ("near", m.rank) for m in ranking.near_misses})
+    return out
+
+
+def test_english_need_finds_russian_supplier_first(index: MatchIndex) -> None:
+    r = index.rank(NEED_EN)
+    assert r.need_id == "gear-housing"
+    assert r.matches[0].supplier_id == "foundry"
+    assert [m.rank for m in r.matches] == list(range(1, len(r.matches) + 1))
+    assert all(0.0 <= m.score <= 1.0 for m in r.matches + r.near_misses)
+
+
+def test_missing_or_invalid_certificate_makes_a_near_miss(index: MatchIndex) -> None:
+    r = index.rank(NEED_EN)
+    places = by_id(r)
+    assert places["foundry-no-iatf"][0] == "near"
+    assert places["expired"][0] == "near"
+    near = {m.supplier_id: m for m in r.near_misses}
+    cert = [q for q in near["expired"].requirements if q.kind == "certification"]
+    assert cert[0].label == "IATF 16949"
+    assert not cert[0].met
+    assert cert[0].detail == "expired 2022-03-01"
+    assert near["foundry-no-iatf"].missing[0].detail == "not held"
+
+
+def test_wrong_material_for_a_material_bound_process_is_a_near_miss(index: MatchIndex) -> None:
+    r = index.rank(NEED_EN)
+    near = {m.supplier_id: m for m in r.near_misses}
+    assert "zinc-only" in near
+    process = next(q for q in near["zinc-only"].requirements if q.kind == "process")
+    assert not process.met
+    assert "material" in process.detail
+
+
+def test_trader_is_never_a_match(index: MatchIndex) -> None:
+    r = index.rank(NEED_EN)
+    places = by_id(r)
+    assert places.get("trader", ("near", 0))[0] == "near"
+    ranked = [m.supplier_id for m in r.matches + r.near_misses]
+    assert ranked.index("trader") > ranked.index("foundry-no-iatf")
+
+
+def test_supplier_without_evidence_is_left_out(index: MatchIndex) -> None:
+    assert "rubber" not in by_id(index.rank(NEED_EN))
+
+
+def test_gates_demote_but_do_not_drop(index: MatchIndex) -> None:
+    r = index.rank(NEED_EN)
+    listed = {m.supplier_id for m in r.matches + r.near_misses}
+    assert {"foundry", "foundry-no-iatf", "expired", "zinc-only"} <= listed
+
+
+def test_requirements_checklist(index: MatchIndex) -> None:
+    best = index.rank(NEED_EN).matches[0]
+    kinds = [(q.kind, q.label, q.met) for q in best.requirements]
+    assert ("certification", "IATF 16949", True) in kinds
+    assert ("material", "aluminium alloys", True) in kinds
+    assert ("process", "high-pressure die casting", True) in kinds
+    assert ("process", "CNC machining", True) in kinds
+    assert best.missing == ()
+
+
+def test_certificate_validity_follows_the_supplier_day(index: MatchIndex) -> None:
+    later = NeedDoc(**{**NEED_EN.__dict__, "on_date": date(2026, 6, 1)})
+    assert index.rank(NEED_EN).matches[0].supplier_id == "foundry"
+    assert "foundry" in {m.supplier_id for m in index.rank(later).near_misses}
+
+
+def test_explanations_quote_both_texts(index: MatchIndex) -> None:
+    best = index.rank(NEED_EN).matches[0]
+    pairs = {(t.need_text, t.supplier_text) for t in best.terms}
+    # The need says it in English, the supplier in Russian: each side in its own words.
+    assert ("CNC machining", "механообработка на ЧПУ") in pairs, pairs
+    assert "high-pressure die casting" in best.concepts
+    assert "aluminium alloys" in best.concepts
+    assert abs(sum(t.weight for t in best.terms) - 1.0) < 0.5
+    assert all(0 < t.weight <= 1 for t in best.terms)
+
+
+def test_russian_need_finds_english_supplier(index: MatchIndex) -> None:
+    need = NeedDoc(
+        "ru",
+        "Корпус редуктора",
+        "Литьё алюминия под давлением, механообработка.",
+        processes=("литьё под давлением", "механообработка"),
+        materials=("АК12",),
+        on_date=DAY,
+    )
+    ids = [m.supplier_id for m in index.rank(need).matches]
+    assert "foundry-no-iatf" in ids[:3]
+
+
+def test_limit_caps_each_list(index: MatchIndex) -> None:
+    r = index.rank(NEED_EN, limit=1)
+    assert len(r.matches) <= 1
+    assert len(r.near_misses) <= 1
+    assert index.rank(NEED_EN, limit=0) == Ranking("gear-housing")
+
+
+def test_rank_many_equals_rank(index: MatchIndex) -> None:
+    assert index.rank_many([NEED_EN, NEED_EN]) == [index.rank(NEED_EN)] * 2
+
+
+def test_ranking_is_deterministic(glossary: Glossary) -> None:
+    a = MatchIndex.build(SUPPLIERS, glossary).rank(NEED_EN)
+    b = MatchIndex.build(SUPPLIERS, glossary).rank(NEED_EN)
+    assert a == b
+
+
+def test_with_suppliers_equals_a_fresh_build(index: MatchIndex, glossary: Glossary) -> None:
+    changed = SupplierDoc(
+        "foundry-no-iatf",
+        "Don Die Casting LLC",
+        "Aluminium high-pressure die casting and CNC machining for car makers.",
+        processes=("HPDC", "CNC machining"),
+        materials=("A380",),
+        certifications=(IATF,),
+    )
+    incremental = index.with_suppliers([changed], removed_ids=["trader"])
+    remaining = [s for s in SUPPLIERS if s.id not in ("trader", "foundry-no-iatf")]
+    fresh = MatchIndex.build([*remaining, changed], glossary)
+    assert set(incremental.supplier_ids) == set(fresh.supplier_ids)
+    assert "trader" not in incremental.supplier_ids
+    assert incremental.rank(NEED_EN) == fresh.rank(NEED_EN)
+    assert "foundry-no-iatf" in {m.supplier_id for m in incremental.rank(NEED_EN).matches}
+    # The original index is untouched.
+    assert "trader" in index.supplier_ids
+
+
+def test_duplicate_ids_are_refused(glossary: Glossary) -> None:
+    with pytest.raises(ValueError, match="duplicate"):
+        MatchIndex.build([SUPPLIERS[0], SUPPLIERS[0]], glossary)
+
+
+def test_empty_catalogue_and_empty_need(glossary: Glossary) -> None:
+    empty = MatchIndex.build([], glossary)
+    assert empty.supplier_ids == ()
+    assert empty.rank(NEED_EN) == Ranking("gear-housing")
+    blank = MatchIndex.build([SupplierDoc("x", "")], glossary)
+    assert blank.rank(NeedDoc("n", "")) == Ranking("n")
+
+
+def test_baseline_ranks_every_supplier(glossary: Glossary) -> None:
+    del glossary
+    (order,) = baseline_rank(SUPPLIERS, [NEED_EN])
+    assert sorted(order) == sorted(s.id for s in SUPPLIERS)
+
+
+def test_near_misses_have_their_own_limit(index: MatchIndex) -> None:
+    r = index.rank(NEED_EN, limit=5, near_limit=1)
+    assert len(r.near_misses) == 1
+    assert index.rank(NEED_EN, limit=5, near_limit=0).near_misses == ()
+    assert [m.rank for m in index.rank(NEED_EN).near_misses] == list(
+        range(1, len(index.rank(NEED_EN).near_misses) + 1)
+    )
+
+
+def test_worker_processes_build_the_same_index(
+    glossary: Glossary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matchmaker.matching import build as build_module
+
+    monkeypatch.setattr(build_module, "PARALLEL_MIN", 1)
+    suppliers = synthetic.suppliers(glossary, 40, seed=5)
+    needs = synthetic.needs(glossary, 5, seed=6)
+    alone = MatchIndex.build(suppliers, glossary)
+    shared = MatchIndex.build(suppliers, glossary, workers=2)
+    assert shared.supplier_ids == alone.supplier_ids
+    assert shared.rank_many(needs) == alone.rank_many(needs)
+
+
+def test_synthetic_catalogue_is_deterministic(glossary: Glossary) -> None:
+    a = synthetic.suppliers(glossary, 30, seed=3)
+    assert a == synthetic.suppliers(glossary, 30, seed=3)
+    assert len({s.id for s in a}) == 30
+    assert any(any(ch in s.description for ch in "аеиоу") for s in a)
+    assert any(s.description.isascii() for s in a)
+    needs = synthetic.needs(glossary, 10)
+    assert all(n.processes and n.materials for n in needs)
