@@ -1,0 +1,1 @@
+"""The Supplier Day calendar: month view, ICS feed, public holidays and date warnings."""
