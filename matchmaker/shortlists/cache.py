@@ -1,0 +1,58 @@
+"""The per-app cache of fitted match indexes."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from matchmaker.matching import Glossary, MatchIndex, SupplierDoc, load_glossary
+
+_EXTENSION_KEY = "matchmaker.index_cache"
+
+
+class IndexCache:
+    """Fitted indexes keyed by catalogue version, so a profile edit is seen at once.
+
+    A version names one state of the supplier catalogue; an index built for it stays
+    right until the catalogue changes, and then the next ranking builds a new one.
+    """
+
+    def __init__(self, glossary_path: Path, size: int = 2) -> None:
+        self._glossary_path = glossary_path
+        self._size = size
+        self._lock = threading.Lock()
+        self._glossary: Glossary | None = None
+        self._indexes: OrderedDict[str, MatchIndex] = OrderedDict()
+
+    def glossary(self) -> Glossary:
+        with self._lock:
+            if self._glossary is None:
+                self._glossary = load_glossary(self._glossary_path)
+            return self._glossary
+
+    def index(self, version: str, load: Callable[[], Sequence[SupplierDoc]]) -> MatchIndex:
+        with self._lock:
+            cached = self._indexes.get(version)
+            if cached is not None:
+                self._indexes.move_to_end(version)
+                return cached
+        glossary = self.glossary()
+        built = MatchIndex.build(load(), glossary)
+        with self._lock:
+            self._indexes[version] = built
+            while len(self._indexes) > self._size:
+                self._indexes.popitem(last=False)
+        return built
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_EXTENSION_KEY] = IndexCache(Path(app.config["SEED_DIR"]) / "glossary.json")
+
+
+def index_cache() -> IndexCache:
+    cache: IndexCache = current_app.extensions[_EXTENSION_KEY]
+    return cache
