@@ -70,6 +70,13 @@ class MeetingStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    ADDED = "added"
+    MERGED = "merged"
+    DISMISSED = "dismissed"
+
+
 class FunnelStatus(StrEnum):
     SHORTLISTED = "shortlisted"
     MEETING = "meeting"
@@ -212,7 +219,8 @@ class Supplier(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    inn: Mapped[str] = mapped_column(String(12), unique=True)
+    # Registration requires an INN; a supplier imported from a cluster's list may lack one.
+    inn: Mapped[str | None] = mapped_column(String(12), unique=True)
     region: Mapped[str] = mapped_column(String(120), default="")
     city: Mapped[str] = mapped_column(String(120), default="")
     website: Mapped[str] = mapped_column(String(255), default="")
@@ -256,6 +264,7 @@ class Certification(Base):
     number: Mapped[str] = mapped_column(String(80), default="")
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = _timestamp()
 
     supplier: Mapped[Supplier] = relationship(back_populates="certifications")
@@ -538,3 +547,55 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ImportReview(Base):
+    """An imported supplier row held back for staff to decide on.
+
+    Its name is very close to a supplier already in the catalogue and no INN settles
+    whether the two are the same company: staff add it as new, merge it into the
+    candidate, or dismiss it.
+    """
+
+    __tablename__ = "import_reviews"
+    __table_args__ = (CheckConstraint(_enum_check("status", ReviewStatus), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The validated row as plain values (the importer's own field names).
+    row: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(255), default="")
+    line: Mapped[int] = mapped_column(Integer)
+    candidate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suppliers.id", ondelete="SET NULL"), index=True
+    )
+    similarity: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default=ReviewStatus.PENDING.value, index=True)
+    # The supplier the row became (added) or went into (merged).
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = _timestamp()
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    candidate: Mapped[Supplier | None] = relationship(foreign_keys=[candidate_id])
+
+
+class EmailMessage(Base):
+    """An e-mail notice: written in the transaction that caused it, delivered after.
+
+    `dedupe_key` keeps a notice from going out twice (one "a new need fits you" per
+    need and supplier, say).
+    """
+
+    __tablename__ = "email_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    created_at: Mapped[dt.datetime] = _timestamp(index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
