@@ -8,6 +8,7 @@ explanations are built only for the suppliers that are returned.
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -62,6 +63,8 @@ POSTINGS_BUDGET = 20_000
 # Rows reranked with the character n-gram channel.
 CHAR_RERANK = 150
 _FAR_FUTURE = date(9999, 12, 31).toordinal()
+# Below this many needs a worker process costs more than it saves.
+PARALLEL_NEEDS_MIN = 64
 
 
 @dataclass(frozen=True)
@@ -210,10 +213,39 @@ class MatchIndex:
     # ------------------------------------------------------------------ ranking
 
     def rank_many(
-        self, needs: Sequence[NeedDoc], limit: int = 50, *, near_limit: int | None = None
+        self,
+        needs: Sequence[NeedDoc],
+        limit: int = 50,
+        *,
+        near_limit: int | None = None,
+        workers: int = 1,
     ) -> list[Ranking]:
-        """Rank suppliers for each need (the same as `rank` need by need)."""
-        return [self.rank(n, limit, near_limit=near_limit) for n in needs]
+        """Rank suppliers for each need (the same as `rank` need by need).
+
+        With `workers` > 1 and enough needs, forked worker processes share the index
+        (copy-on-write, nothing is pickled but the needs and the rankings) and this
+        process ranks a share itself. Fork is unsafe in a threaded program: pass workers
+        only from a batch job (the CLI, a benchmark), never from a web request.
+        """
+        if (
+            workers <= 1
+            or len(needs) < PARALLEL_NEEDS_MIN
+            or "fork" not in multiprocessing.get_all_start_methods()
+        ):
+            return [self.rank(n, limit, near_limit=near_limit) for n in needs]
+        # Interleaved shares: neighbouring needs often come from one day and cost alike.
+        shares = [list(needs[k::workers]) for k in range(workers)]
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers - 1, initializer=_adopt_index, initargs=(self,)) as pool:
+            pending = pool.map_async(
+                _rank_share, [(share, limit, near_limit) for share in shares[1:]], chunksize=1
+            )
+            mine = [self.rank(n, limit, near_limit=near_limit) for n in shares[0]]
+            theirs = pending.get()
+        out: list[Ranking] = [Ranking("")] * len(needs)
+        for k, ranked in enumerate([mine, *theirs]):
+            out[k::workers] = ranked
+        return out
 
     def rank(self, need: NeedDoc, limit: int = 50, *, near_limit: int | None = None) -> Ranking:
         """Rank suppliers for one need: matches that pass the gates, then near misses.
@@ -811,6 +843,20 @@ class _Evidence:
 
 
 # ---------------------------------------------------------------------- helpers
+
+# The index a forked `rank_many` worker serves: set once in the child by the pool's
+# initializer (inherited through fork, not pickled), never in the parent process.
+_WORKER_INDEX: list[MatchIndex] = []
+
+
+def _adopt_index(index: MatchIndex) -> None:
+    _WORKER_INDEX.append(index)
+
+
+def _rank_share(args: tuple[list[NeedDoc], int, int | None]) -> list[Ranking]:
+    needs, limit, near_limit = args
+    index = _WORKER_INDEX[0]
+    return [index.rank(n, limit, near_limit=near_limit) for n in needs]
 
 
 def _top_k(values: np.ndarray, k: int) -> np.ndarray:

@@ -8,7 +8,8 @@ is its own:
 
 * engine: index build time (the catalogue read by 2 worker processes); one need at a time
   (p50, p95, with gates and explanations: up to 50 matches and 20 near misses); 1,000
-  needs with ``rank_many``; peak RSS of the process (its workers are counted apart);
+  needs with ``rank_many`` in this process alone, then with 2 processes (one forked
+  worker); peak RSS of the process (its workers are counted apart);
 * naive: ``TfidfVectorizer`` fit over the concatenated supplier texts, needs queried with
   ``cosine_similarity`` and a full sort of every row, in batches of 100 needs.
 
@@ -62,14 +63,19 @@ def run_engine(size: int) -> dict[str, float]:
         index.rank(need, LIMIT)
         lat.append((time.perf_counter() - t) * 1000)
     start = time.perf_counter()
-    rankings = index.rank_many(needs, LIMIT)
+    alone = index.rank_many(needs, LIMIT)
+    batch_one = time.perf_counter() - start
+    start = time.perf_counter()
+    rankings = index.rank_many(needs, LIMIT, workers=WORKERS)
     batch = time.perf_counter() - start
+    assert rankings == alone
     q = statistics.quantiles(lat, n=100)
     return {
         "build_s": build,
         "p50_ms": statistics.median(lat),
         "p95_ms": q[94],
         "batch_s": batch,
+        "batch_one_s": batch_one,
         "peak_mb": _peak_mb(),
         "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0,
         "matches": statistics.mean(len(r.matches) for r in rankings),
@@ -142,6 +148,11 @@ def main(argv: list[str]) -> int:
                 f"{r['p95_ms']:>8.2f} {r['batch_s']:>13.2f} {r['peak_mb']:>8.0f}"
             )
         ratio = naive["batch_s"] / engine["batch_s"] if engine["batch_s"] > 0 else float("inf")
+        one = engine["batch_one_s"]
+        print(
+            f"{'':>10} {'1 proc':>8} engine {NEEDS} needs in one process: {one:.2f} s "
+            f"(naive/engine {naive['batch_s'] / one:.1f}x)"
+        )
         print(
             f"{'':>10} {'ratio':>8} naive/engine on {NEEDS} needs: {ratio:.1f}x "
             f"(engine returns {engine['matches']:.0f} matches + {engine['near']:.0f} near misses "

@@ -261,6 +261,18 @@ def test_worker_processes_build_the_same_index(
     assert shared.rank_many(needs) == alone.rank_many(needs)
 
 
+def test_worker_processes_rank_the_same(glossary: Glossary) -> None:
+    from matchmaker.matching.index import PARALLEL_NEEDS_MIN
+
+    suppliers = synthetic.suppliers(glossary, 60, seed=7)
+    needs = synthetic.needs(glossary, PARALLEL_NEEDS_MIN + 3, seed=8)
+    index = MatchIndex.build(suppliers, glossary)
+    alone = index.rank_many(needs)
+    assert index.rank_many(needs, workers=2) == alone
+    assert [r.need_id for r in alone] == [n.id for n in needs]
+    assert any(r.matches for r in alone)
+
+
 def test_synthetic_catalogue_is_deterministic(glossary: Glossary) -> None:
     a = synthetic.suppliers(glossary, 30, seed=3)
     assert a == synthetic.suppliers(glossary, 30, seed=3)
