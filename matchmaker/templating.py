@@ -68,5 +68,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["localdt"] = _local_datetime
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["thousands"] = _thousands
+    from matchmaker.shortlists import wording
+
+    app.jinja_env.filters["concept"] = wording.concept
+    app.jinja_env.filters["req_detail"] = wording.detail
     app.jinja_env.globals["empty_form"] = EmptyForm
     app.jinja_env.globals["get_locale"] = get_locale

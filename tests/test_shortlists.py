@@ -74,6 +74,21 @@ def test_buyer_sees_ranked_list_with_reasons_and_near_misses(app, client, login_
         assert stored[stamper_id].explanation["terms"]
 
 
+def test_explanations_read_in_the_buyers_language(app, client, login_as):
+    need_id, _, _, buyer_user = _scene(app)
+    with app.app_context():
+        db.session.merge(buyer_user).locale = "ru"
+        db.session.commit()
+    login_as(user=buyer_user)
+    body = client.get(f"/needs/{need_id}").get_data(as_text=True)
+    ranked, _, near = body.partition("Почти подходят")
+    # Concepts and requirements by their Russian names; what a near miss lacks in Russian.
+    assert "листовая штамповка" in ranked.lower()
+    assert "sheet-metal stamping" not in body
+    assert "IATF 16949" in near and "(нет)" in near
+    assert "not held" not in body and "not stated" not in body
+
+
 def test_ranking_is_reused_until_a_profile_changes(app, client, login_as):
     need_id, stamper_id, _, buyer_user = _scene(app)
     login_as(user=buyer_user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -26,6 +26,7 @@ class IndexCache:
         self._size = size
         self._lock = threading.Lock()
         self._glossary: Glossary | None = None
+        self._labels_ru: dict[str, str] | None = None
         self._indexes: OrderedDict[str, MatchIndex] = OrderedDict()
 
     def glossary(self) -> Glossary:
@@ -33,6 +34,16 @@ class IndexCache:
             if self._glossary is None:
                 self._glossary = load_glossary(self._glossary_path)
             return self._glossary
+
+    def russian_labels(self) -> Mapping[str, str]:
+        """English concept label → Russian label, for pages read in Russian."""
+        glossary = self.glossary()
+        with self._lock:
+            if self._labels_ru is None:
+                self._labels_ru = {
+                    c.label: c.label_ru for c in glossary.concepts.values() if c.label_ru
+                }
+            return self._labels_ru
 
     def index(self, version: str, load: Callable[[], Sequence[SupplierDoc]]) -> MatchIndex:
         with self._lock:
