@@ -202,7 +202,13 @@ def agenda_command(day_id: int, output: str, supplier_id: int | None, buyer_id: 
 
 
 def register_commands(app: Flask) -> None:
+    from matchmaker.imports.commands import import_needs_command, import_suppliers_command
+    from matchmaker.notices.cli import send_mail_command
+
     for command in (
+        import_suppliers_command,
+        import_needs_command,
+        send_mail_command,
         schedule_command,
         agenda_command,
         init_command,

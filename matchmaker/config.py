@@ -37,6 +37,26 @@ class Config:
     TIMEZONE = "Europe/Samara"
     MEETING_REQUEST_TTL_HOURS = 72  # unanswered meeting requests lapse after this
     MATCH_LIMIT = 50  # ranked suppliers kept per need; near misses are kept in addition
+    IMPORT_MAX_BYTES = 20 * 1024 * 1024  # largest supplier or need file the import pages take
+    # Reports: a supplier qualifies for a need when it passes every gate (not a near
+    # miss) with at least this score. On the demo data ranked scores sit at 0.66–1.0
+    # with a thin tail of weak fits at 0.48–0.49 (foundries offered a turned spindle).
+    QUALIFIED_SCORE = 0.5
+    # E-mail notices. With no MAIL_SERVER, messages are written as .eml files to
+    # MAIL_FOLDER (default: <instance>/mail) so that nothing is sent by accident.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS on a plain connection (usually port 587)
+    MAIL_USE_SSL = False  # TLS from the first byte (usually port 465)
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "matchmaker <noreply@localhost>"
+    MAIL_TIMEOUT = 10  # seconds per SMTP connection
+    MAIL_FOLDER: str | None = None
+    MAIL_INLINE_LIMIT = 20  # sent right after the request; the rest wait for send-mail
+    MAIL_MAX_ATTEMPTS = 8  # send-mail gives up on a message after this many failures
+    PUBLIC_URL = ""  # e.g. https://matchmaker.cluster.example, for links in e-mails
+    NOTICE_FIT_MIN_SCORE = 0.6  # "a new need fits you" goes to ranked suppliers at or above
 
 
 def normalize_database_url(url: str) -> str:

@@ -54,6 +54,8 @@ def make_app(tmp_path: Path, **overrides: Any) -> tuple[Flask, Callable[[], None
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # E-mail notices go to .eml files; keep them out of the repository's instance folder.
+        "MAIL_FOLDER": str(tmp_path / "mail"),
     }
     config.update(overrides)
     return create_app(config), drop

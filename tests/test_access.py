@@ -15,7 +15,15 @@ import pytest
 from flask import Flask
 
 from matchmaker.extensions import db
-from matchmaker.models import Certification, Holiday, Interest, Meeting, Role, SlotBlock
+from matchmaker.models import (
+    Certification,
+    Holiday,
+    ImportReview,
+    Interest,
+    Meeting,
+    Role,
+    SlotBlock,
+)
 from tests import factories
 from tests.conftest import make_app
 
@@ -84,6 +92,10 @@ CASES: dict[tuple[str, str], dict[str, int]] = {
     ("suppliers.reject", "POST"): STAFF_ONLY,
     ("suppliers.verify_certification", "POST"): STAFF_ACTION,
     ("suppliers.unverify_certification", "POST"): STAFF_ACTION,
+    ("certificates.expiring", "GET"): STAFF_ONLY,
+    ("opportunities.index", "GET"): SUPPLIERS,
+    ("opportunities.mark_interest", "POST"): expect(supplier=REDIRECT, other_supplier=REDIRECT),
+    ("opportunities.withdraw_interest", "POST"): expect(supplier=REDIRECT, other_supplier=MISSING),
     ("shortlists.shortlist", "GET"): expect(staff=OK, buyer=OK, other_buyer=MISSING),
     ("shortlists.rerun", "POST"): expect(staff=REDIRECT, buyer=REDIRECT, other_buyer=MISSING),
     ("shortlists.candidate", "GET"): expect(staff=OK, buyer=OK, other_buyer=MISSING),
@@ -121,6 +133,22 @@ CASES: dict[tuple[str, str], dict[str, int]] = {
     ("calendar.holidays", "GET"): STAFF_ONLY,
     ("calendar.holidays", "POST"): STAFF_ONLY,
     ("calendar.delete_holiday", "POST"): STAFF_ACTION,
+    ("imports.suppliers", "GET"): STAFF_ONLY,
+    ("imports.suppliers", "POST"): STAFF_ONLY,
+    ("imports.supplier_template", "GET"): STAFF_ONLY,
+    ("imports.reviews", "GET"): STAFF_ONLY,
+    ("imports.add_review", "POST"): STAFF_ACTION,
+    ("imports.merge_review", "POST"): STAFF_ACTION,
+    ("imports.dismiss_review", "POST"): STAFF_ACTION,
+    ("imports.needs", "GET"): expect(staff=OK, buyer=OK, other_buyer=MISSING),
+    ("imports.needs", "POST"): expect(staff=OK, buyer=OK, other_buyer=MISSING),
+    ("imports.need_template", "GET"): expect(staff=OK, buyer=OK, other_buyer=OK),
+    ("reports.need_export", "GET"): expect(staff=OK, buyer=OK, other_buyer=MISSING),
+    ("reports.day_export", "GET"): expect(staff=OK, buyer=OK, other_buyer=MISSING),
+    ("reports.suppliers_export", "GET"): STAFF_ONLY,
+    ("reports.dashboard", "GET"): STAFF_ONLY,
+    ("reports.dashboard_csv", "GET"): STAFF_ONLY,
+    ("reports.refresh", "POST"): STAFF_ACTION,
 }
 
 SKIPPED_ENDPOINTS = {"static"}
@@ -177,6 +205,13 @@ def _world(app: Flask) -> dict[str, Any]:
     session.add(block)
     holiday = Holiday(date=dt.date.today() + dt.timedelta(days=60), name="Holiday")
     session.add(holiday)
+    review = ImportReview(
+        row={"name": "ООО «Завод-1»", "region": "Самарская область"},
+        line=2,
+        candidate_id=supplier_a.id,
+        similarity=95.0,
+    )
+    session.add(review)
     users = {
         "staff": factories.user(session, Role.STAFF),
         "buyer": factories.user(session, Role.BUYER, buyer_org=buyer_a),
@@ -197,6 +232,8 @@ def _world(app: Flask) -> dict[str, Any]:
             "meeting_id": meeting.id,
             "token": users["supplier"].feed_token,
             "block_id": block.id,
+            "review_id": review.id,
+            "fmt": "xlsx",
         },
         "logins": {role: user.get_id() for role, user in users.items()},
     }

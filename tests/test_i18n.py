@@ -237,9 +237,22 @@ def test_catalogue_compiles():
     assert translations.gettext("Room %(n)d") % {"n": 2} == "Комната 2"
 
 
+def _key(value: object) -> object:
+    """Plural entries carry lists (from a .mo) or tuples (from a .po): compare them alike."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def test_built_catalogue_matches_the_po():
     assert RU_MO.is_file(), "no compiled catalogue: run `make translations` (or `make install`)"
     with RU_MO.open("rb") as f:
-        built = {m.id: m.string for m in read_mo(f) if m.id}
-    source = {m.id: m.string for m in _messages()}
+        built = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
+    source = {_key(m.id): _key(m.string) for m in _messages()}
     assert built == source, "the compiled catalogue is stale: run `make translations`"
+
+
+def test_error_pages_speak_the_users_language(client, login_as):
+    login_as(Role.SUPPLIER, locale="ru")
+    response = client.get("/no-such-page", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    body = _body(response)
+    assert "Выйти" in body and "Log out" not in body

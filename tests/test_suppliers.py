@@ -173,3 +173,16 @@ def test_staff_search_finds_by_inn_and_city(app, client, login_as):
     login_as(Role.STAFF)
     page = client.get("/suppliers?q=сызрань").get_data(as_text=True)
     assert "Альфа" in page and "Бета" not in page
+
+
+def test_supplier_without_inn_reads_cleanly_on_staff_pages(app, client, login_as):
+    """A supplier imported from a cluster's list may have no INN; no page says "None"."""
+    with app.app_context():
+        item = factories.supplier(db.session, "ООО «Без ИНН»", inn=None, status="pending")
+        db.session.commit()
+        supplier_id = item.id
+    login_as(Role.STAFF)
+    for url in ("/suppliers", f"/suppliers/{supplier_id}", "/staff/", "/staff/users"):
+        body = client.get(url).get_data(as_text=True)
+        assert "Без ИНН" in body, url
+        assert "None" not in body, url

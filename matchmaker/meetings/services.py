@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -34,6 +36,7 @@ from matchmaker.models import (
     SupplierStatus,
     User,
 )
+from matchmaker.notices import services as notices
 from matchmaker.permissions import require_role
 from matchmaker.scheduling import (
     CAPACITY_REASONS,
@@ -79,17 +82,24 @@ def reason_text(code: str) -> str:
 
 def notify(
     session: Session,
-    message: str,
+    message: str | LazyString,
     link: str = "",
     buyer_id: int | None = None,
     supplier_id: int | None = None,
 ) -> None:
+    """Tell an organisation on its pages and, by e-mail, its people.
+
+    A lazy ``message`` lets each e-mail go out in its recipient's language.
+    """
     session.add(
-        Notification(buyer_id=buyer_id, supplier_id=supplier_id, message=message, link=link)
+        Notification(buyer_id=buyer_id, supplier_id=supplier_id, message=str(message), link=link)
     )
+    notices.meeting_notice(session, message, buyer_id=buyer_id, supplier_id=supplier_id)
 
 
-def notify_both(session: Session, meeting: Meeting, message: str, link: str = "") -> None:
+def notify_both(
+    session: Session, meeting: Meeting, message: str | LazyString, link: str = ""
+) -> None:
     notify(session, message, link, buyer_id=meeting.supplier_day.buyer_id)
     notify(session, message, link, supplier_id=meeting.supplier_id)
 
@@ -150,7 +160,7 @@ def expire_requests(session: Session, now: dt.datetime | None = None) -> int:
     for meeting in stale:
         meeting.status = MeetingStatus.EXPIRED.value
         meeting.updated_at = now
-        message = _(
+        message = _l(
             "Your meeting request for %(day)s was not answered in time and lapsed.",
             day=meeting.supplier_day.title,
         )
@@ -233,7 +243,7 @@ def request_meeting(
     if side == Role.BUYER.value:
         notify(
             session,
-            _(
+            _l(
                 "%(buyer)s asks for a meeting about %(part)s on %(day)s.",
                 buyer=day.buyer.name,
                 part=need.part_name,
@@ -244,7 +254,7 @@ def request_meeting(
     else:
         notify(
             session,
-            _(
+            _l(
                 "%(supplier)s asks for a meeting about %(part)s.",
                 supplier=supplier.name,
                 part=need.part_name,
@@ -306,14 +316,14 @@ def respond(
     day = meeting.supplier_day
     if accept:
         _advance_funnel(session, actor, meeting)
-        message = _(
+        message = _l(
             "Meeting of %(buyer)s and %(supplier)s agreed for %(day)s.",
             buyer=day.buyer.name,
             supplier=meeting.supplier.name,
             day=day.title,
         )
     else:
-        message = _(
+        message = _l(
             "%(who)s declined the meeting request for %(day)s.",
             who=day.buyer.name if actor.role == Role.BUYER.value else meeting.supplier.name,
             day=day.title,
@@ -347,7 +357,7 @@ def cancel(
     notify_both(
         session,
         meeting,
-        _(
+        _l(
             "The meeting of %(buyer)s and %(supplier)s on %(day)s was cancelled.",
             buyer=day.buyer.name,
             supplier=meeting.supplier.name,
@@ -505,7 +515,7 @@ def _tell_seat(
     notify_both(
         session,
         meeting,
-        _(
+        _l(
             "%(buyer)s meets %(supplier)s at %(time)s on %(date)s, %(table)s.",
             buyer=day.buyer.name,
             supplier=meeting.supplier.name,
@@ -760,7 +770,7 @@ def release_lost_seats(session: Session, day: SupplierDay, now: dt.datetime | No
         notify_both(
             session,
             meeting,
-            _(
+            _l(
                 "The grid of %(day)s changed: the meeting of %(buyer)s and %(supplier)s "
                 "waits for a new slot.",
                 day=day.title,

@@ -152,12 +152,20 @@ def rank_needs(
     return runs
 
 
-def is_stale(session: Session, need: Need, run: MatchRun | None) -> bool:
+def is_stale(
+    session: Session, need: Need, run: MatchRun | None, version: str | None = None
+) -> bool:
+    """Whether ``run`` no longer reflects the need or the catalogue.
+
+    Pass ``version`` (from :func:`catalogue_version`) when checking many needs at once.
+    """
     if run is None:
         return True
-    if run.catalogue_version != catalogue_version(session):
+    if run.catalogue_version != (version or catalogue_version(session)):
         return True
-    return aware(run.computed_at) < aware(need.updated_at)
+    # The day counts too: its date decides which certificates are still valid.
+    changed = max(aware(need.updated_at), aware(need.supplier_day.updated_at))
+    return aware(run.computed_at) < changed
 
 
 def latest_run(session: Session, need_id: int) -> MatchRun | None:

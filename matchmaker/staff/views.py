@@ -35,7 +35,7 @@ def _user_form() -> UserForm:
     form.buyer.choices = options([("", "—")] + [(b.name, b.name) for b in buyers])
     suppliers = db.session.scalars(select(Supplier).order_by(Supplier.name))
     form.supplier.choices = options(
-        [("", "—")] + [(str(s.id), f"{s.name} ({s.inn})") for s in suppliers]
+        [("", "—")] + [(str(s.id), f"{s.name} ({s.inn})" if s.inn else s.name) for s in suppliers]
     )
     return form
 

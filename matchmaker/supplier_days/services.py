@@ -19,7 +19,9 @@ from matchmaker.models import (
     Buyer,
     DayFormat,
     DayStatus,
+    Material,
     Need,
+    Process,
     Role,
     SupplierDay,
     User,
@@ -194,6 +196,42 @@ class NeedInput:
     required_certifications: Sequence[str] = ()
 
 
+def check_need(
+    session: Session, data: NeedInput, known_standards: Sequence[str] = ()
+) -> tuple[list[Process], list[Material]]:
+    """Check a need's rules (also for imported needs); return its processes and materials."""
+    if data.unit not in UNITS:
+        raise FieldError("unit", _("Choose a unit from the list."))
+    processes = taxonomy.processes_by_code(session, data.processes)
+    materials = taxonomy.materials_by_code(session, data.materials)
+    if len(processes) != len(set(data.processes)):
+        raise FieldError("processes", _("Pick processes from the list."))
+    if len(materials) != len(set(data.materials)):
+        raise FieldError("materials", _("Pick materials from the list."))
+    unknown = [
+        s for s in data.required_certifications if known_standards and s not in known_standards
+    ]
+    if unknown:
+        raise FieldError("required_certifications", _("Pick standards from the list."))
+    return processes, materials
+
+
+def fill_need(
+    need: Need, data: NeedInput, processes: list[Process], materials: list[Material]
+) -> None:
+    """Copy checked input onto a need; its ranking goes stale."""
+    need.part_name = data.part_name.strip()
+    need.part_number = data.part_number.strip()
+    need.description = data.description.strip()
+    need.processes = processes
+    need.materials = materials
+    need.annual_volume = data.annual_volume
+    need.unit = data.unit
+    need.sop_date = data.sop_date
+    need.required_certifications = list(dict.fromkeys(data.required_certifications))
+    need.updated_at = utcnow()
+
+
 @writes
 def save_need(
     session: Session,
@@ -209,30 +247,9 @@ def save_need(
     day = session.get(SupplierDay, day_id) if day_id is not None else None
     if (need_id is not None and existing is None) or (need_id is None and day is None):
         raise NotFound()
-    if data.unit not in UNITS:
-        raise FieldError("unit", _("Choose a unit from the list."))
-    processes = taxonomy.processes_by_code(session, data.processes)
-    materials = taxonomy.materials_by_code(session, data.materials)
-    if len(processes) != len(set(data.processes)):
-        raise FieldError("processes", _("Pick processes from the list."))
-    if len(materials) != len(set(data.materials)):
-        raise FieldError("materials", _("Pick materials from the list."))
-    unknown = [
-        s for s in data.required_certifications if known_standards and s not in known_standards
-    ]
-    if unknown:
-        raise FieldError("required_certifications", _("Pick standards from the list."))
+    processes, materials = check_need(session, data, known_standards)
     need = existing or Need(supplier_day=day)
-    need.part_name = data.part_name.strip()
-    need.part_number = data.part_number.strip()
-    need.description = data.description.strip()
-    need.processes = processes
-    need.materials = materials
-    need.annual_volume = data.annual_volume
-    need.unit = data.unit
-    need.sop_date = data.sop_date
-    need.required_certifications = list(dict.fromkeys(data.required_certifications))
-    need.updated_at = utcnow()
+    fill_need(need, data, processes, materials)
     session.add(need)
     session.flush()
     audit.record(session, actor, "need.updated" if need_id else "need.created", "need", need.id)

@@ -18,7 +18,9 @@ from matchmaker.extensions import db
 from matchmaker.forms import EmptyForm, apply_field_error, options
 from matchmaker.meetings import services as meeting_services
 from matchmaker.meetings.grid import DEFAULT_ZONE, format_breaks, read_breaks
-from matchmaker.models import DayStatus, Role
+from matchmaker.models import DayStatus, Need, Role
+from matchmaker.notices import fits
+from matchmaker.opportunities.services import accepting
 from matchmaker.shortlists import services as shortlists
 from matchmaker.shortlists.cache import index_cache
 from matchmaker.supplier_days import services
@@ -122,6 +124,7 @@ def create() -> Response | str:
 @role_required(Role.STAFF)
 def edit(day_id: int) -> Response | str:
     day = services.get_day(db.session(), current_user, day_id)
+    was_open = accepting(day, dt.date.today())
     form = _day_form(obj=day)
     if request.method == "GET":
         form.breaks.data = format_breaks(day.breaks)
@@ -133,6 +136,8 @@ def edit(day_id: int) -> Response | str:
             apply_field_error(form, error)
         else:
             flash(_("Supplier Day saved."), "success")
+            if not was_open:  # the day opened: suppliers that fit its needs hear of them
+                _announce(list(day.needs))
             for warning in calendar_services.day_warnings(db.session(), day):
                 flash(warning, "warning")
             return redirect(url_for("supplier_days.detail", day_id=day.id))
@@ -161,6 +166,11 @@ def run_matching(day_id: int) -> Response:
         count = shortlists.rank_day(db.session(), index_cache(), current_user, day.id)
         flash(_("Rankings recomputed for %(n)d needs.", n=count), "success")
     return redirect(url_for("supplier_days.detail", day_id=day.id))
+
+
+def _announce(needs: list[Need]) -> None:
+    """E-mail suppliers that rank high for these needs, if their day is open."""
+    fits.announce_after_change(db.session(), index_cache(), needs)
 
 
 def _need_form(obj: object | None = None) -> NeedForm:
@@ -192,7 +202,7 @@ def create_need(day_id: int) -> Response | str:
     form = _need_form()
     if form.validate_on_submit():
         try:
-            services.save_need(
+            added = services.save_need(
                 db.session(),
                 current_user,
                 _need_input(form),
@@ -204,6 +214,7 @@ def create_need(day_id: int) -> Response | str:
             apply_field_error(form, error)
         else:
             flash(_("Need added."), "success")
+            _announce([added])
             return redirect(url_for("supplier_days.detail", day_id=day.id))
     return render_template("supplier_days/need_form.html", form=form, day=day, need=None)
 
@@ -231,6 +242,7 @@ def edit_need(need_id: int) -> Response | str:
             apply_field_error(form, error)
         else:
             flash(_("Need saved. Its ranking will be recomputed."), "success")
+            _announce([need])
             return redirect(url_for("supplier_days.detail", day_id=need.supplier_day_id))
     return render_template(
         "supplier_days/need_form.html", form=form, day=need.supplier_day, need=need

@@ -24,6 +24,7 @@ from matchmaker.models import (
     SupplierStatus,
     User,
 )
+from matchmaker.notices import services as notices
 from matchmaker.permissions import require_role
 
 
@@ -142,7 +143,9 @@ def list_suppliers(
     """All suppliers for staff, newest first, optionally filtered."""
     require_role(actor, Role.STAFF)
     statement = select(Supplier).options(
-        selectinload(Supplier.processes), selectinload(Supplier.certifications)
+        selectinload(Supplier.processes),
+        selectinload(Supplier.materials),
+        selectinload(Supplier.certifications),
     )
     if status in {s.value for s in SupplierStatus}:
         statement = statement.where(Supplier.status == status)
@@ -194,11 +197,14 @@ def review(
     reason = reason.strip()
     if status is SupplierStatus.REJECTED and not reason:
         raise FieldError("reason", _("Say why the profile is rejected; the supplier sees it."))
+    unchanged = (supplier.status, supplier.status_reason) == (status.value, reason)
     supplier.status = status.value
     supplier.status_reason = reason
     supplier.reviewed_at = utcnow()
     supplier.updated_at = utcnow()
     audit.record(session, actor, f"supplier.{status.value}", "supplier", supplier.id, reason=reason)
+    if not unchanged:  # a second click on "verify" sends no second e-mail
+        notices.supplier_reviewed(session, supplier)
     session.commit()
     return supplier
 
@@ -212,6 +218,8 @@ def set_certification_verified(
     certification = session.get(Certification, certification_id)
     if certification is None:
         raise NotFound()
+    if certification.verified != verified:
+        certification.verified_at = utcnow() if verified else None
     certification.verified = verified
     certification.supplier.updated_at = utcnow()
     audit.record(

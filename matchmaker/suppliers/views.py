@@ -243,4 +243,10 @@ def _set_certification(certification_id: int, verified: bool) -> Response:
     if certification is None:
         flash(_("The form expired; please retry."), "warning")
         return redirect(url_for("suppliers.index"))
+    if verified:
+        flash(_("%(standard)s is marked as checked.", standard=certification.standard), "success")
+    else:
+        flash(_("%(standard)s is no longer marked as checked.", standard=certification.standard))
+    if request.form.get("back") == "expiring":  # the staff list of certificates to watch
+        return redirect(url_for("certificates.expiring") + f"#certificate-{certification.id}")
     return redirect(url_for("suppliers.show", supplier_id=certification.supplier_id))

@@ -288,7 +288,9 @@ def test_staff_create_a_supplier_day_and_two_needs(page, live_server, shoot):
         expect(card).to_contain_text(f"Processes: {part['processes'][0]}.")
         expect(card).to_contain_text(f"Materials: {part['materials'][0]}.")
         expect(card).to_contain_text(f"Required: {', '.join(part['certifications'])}.")
-        expect(card).to_contain_text("Not ranked yet.")
+        # a need added to an open day is ranked at once (to tell suppliers that fit it);
+        # the catalogue here is empty
+        expect(card).to_contain_text("0 ranked, 0 near misses")
     expect(page.get_by_text("No needs yet.")).to_have_count(0)
 
     with live_server.session() as session:

@@ -1,0 +1,1 @@
+"""Certificates: staff checks, validity badges and the list of those about to expire."""
