@@ -7,11 +7,14 @@ explanations are built only for the suppliers that are returned.
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -223,29 +226,35 @@ class MatchIndex:
         """Rank suppliers for each need (the same as `rank` need by need).
 
         With `workers` > 1 and enough needs, forked worker processes share the index
-        (copy-on-write, nothing is pickled but the needs and the rankings) and this
-        process ranks a share itself. Fork is unsafe in a threaded program: pass workers
+        (copy-on-write: only the rankings are pickled, back) and this process ranks
+        alongside them. Fork is unsafe in a threaded program: pass workers
         only from a batch job (the CLI, a benchmark), never from a web request.
         """
-        if (
-            workers <= 1
-            or len(needs) < PARALLEL_NEEDS_MIN
-            or "fork" not in multiprocessing.get_all_start_methods()
-        ):
-            return [self.rank(n, limit, near_limit=near_limit) for n in needs]
-        # Interleaved shares: neighbouring needs often come from one day and cost alike.
-        shares = [list(needs[k::workers]) for k in range(workers)]
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers - 1, initializer=_adopt_index, initargs=(self,)) as pool:
-            pending = pool.map_async(
-                _rank_share, [(share, limit, near_limit) for share in shares[1:]], chunksize=1
-            )
-            mine = [self.rank(n, limit, near_limit=near_limit) for n in shares[0]]
-            theirs = pending.get()
-        out: list[Ranking] = [Ranking("")] * len(needs)
-        for k, ranked in enumerate([mine, *theirs]):
-            out[k::workers] = ranked
-        return out
+        with _collector_paused():
+            if (
+                workers <= 1
+                or len(needs) < PARALLEL_NEEDS_MIN
+                or "fork" not in multiprocessing.get_all_start_methods()
+            ):
+                return [self.rank(n, limit, near_limit=near_limit) for n in needs]
+            # The processes claim a few needs at a time until none are left: a forked
+            # worker runs slower than this process (its first touches copy pages) and
+            # pays for sending its rankings back, so fixed shares would leave one idle.
+            ctx = multiprocessing.get_context("fork")
+            batch = _Batch(self, needs, limit, near_limit, ctx.Value("q", 0))
+            with ctx.Pool(workers - 1, initializer=_adopt_batch, initargs=(batch,)) as pool:
+                # One task per claim, so that rankings come back (and are unpickled here)
+                # while the work goes on, not all at the end; a task that finds nothing
+                # left to claim returns at once.
+                claims = -(-len(needs) // CLAIM)
+                pending = pool.imap_unordered(_work_claim, range(claims))
+                done = batch.work()
+                for part in pending:
+                    done.extend(part)
+            out: list[Ranking] = [Ranking("")] * len(needs)
+            for k, ranking in done:
+                out[k] = ranking
+            return out
 
     def rank(self, need: NeedDoc, limit: int = 50, *, near_limit: int | None = None) -> Ranking:
         """Rank suppliers for one need: matches that pass the gates, then near misses.
@@ -844,19 +853,71 @@ class _Evidence:
 
 # ---------------------------------------------------------------------- helpers
 
-# The index a forked `rank_many` worker serves: set once in the child by the pool's
+# Needs a process of a parallel batch claims at a time.
+CLAIM = 8
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A `rank_many` batch shared by forked processes, which claim needs from a cursor."""
+
+    index: MatchIndex
+    needs: Sequence[NeedDoc]
+    limit: int
+    near_limit: int | None
+    cursor: Any  # a multiprocessing.Value("q"): the next need nobody claimed yet
+
+    def claim(self) -> range:
+        with self.cursor.get_lock():
+            start = int(self.cursor.value)
+            self.cursor.value = start + CLAIM
+        return range(start, min(start + CLAIM, len(self.needs)))
+
+    def work_once(self) -> list[tuple[int, Ranking]]:
+        """Rank the needs of one claim; (position, ranking) pairs, none when all are taken."""
+        return [
+            (k, self.index.rank(self.needs[k], self.limit, near_limit=self.near_limit))
+            for k in self.claim()
+        ]
+
+    def work(self) -> list[tuple[int, Ranking]]:
+        """Rank claimed needs until none are left."""
+        done: list[tuple[int, Ranking]] = []
+        while part := self.work_once():
+            done.extend(part)
+        return done
+
+
+# The batch a forked `rank_many` worker serves: set once in the child by the pool's
 # initializer (inherited through fork, not pickled), never in the parent process.
-_WORKER_INDEX: list[MatchIndex] = []
+_WORKER_BATCH: list[_Batch] = []
 
 
-def _adopt_index(index: MatchIndex) -> None:
-    _WORKER_INDEX.append(index)
+def _adopt_batch(batch: _Batch) -> None:
+    _WORKER_BATCH.append(batch)
 
 
-def _rank_share(args: tuple[list[NeedDoc], int, int | None]) -> list[Ranking]:
-    needs, limit, near_limit = args
-    index = _WORKER_INDEX[0]
-    return [index.rank(n, limit, near_limit=near_limit) for n in needs]
+def _work_claim(_task: int) -> list[tuple[int, Ranking]]:
+    with _collector_paused():
+        return _WORKER_BATCH[0].work_once()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a batch.
+
+    A batch makes hundreds of thousands of small acyclic objects (matches and their
+    explanations, and their copies coming back from a worker); each collection they
+    trigger walks every object of the catalogue again, for nothing to collect. Plain
+    reference counting still frees them.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _top_k(values: np.ndarray, k: int) -> np.ndarray:

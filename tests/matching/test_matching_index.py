@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 import pytest
@@ -269,6 +270,7 @@ def test_worker_processes_rank_the_same(glossary: Glossary) -> None:
     index = MatchIndex.build(suppliers, glossary)
     alone = index.rank_many(needs)
     assert index.rank_many(needs, workers=2) == alone
+    assert gc.isenabled()  # the collector paused for the batch runs again
     assert [r.need_id for r in alone] == [n.id for n in needs]
     assert any(r.matches for r in alone)
 
