@@ -276,13 +276,34 @@ def read(glossary: Glossary, docs: Sequence[SupplierDoc], workers: int) -> list[
     """Parts for the suppliers, read here or by worker processes."""
     if workers <= 1 or len(docs) < PARALLEL_MIN:
         return [_build_part(glossary, docs)]
-    # One run per worker: each compiles the glossary once and keeps its caches warm.
+    # One run per process: each compiles the glossary once and keeps its caches warm.
     size = -(-len(docs) // workers)
     chunks = [docs[k : k + size] for k in range(0, len(docs), size)]
-    # "spawn": safe in a threaded web server, unlike fork.
+    if "fork" in multiprocessing.get_all_start_methods():
+        # Forked workers see the suppliers without pickling them, and this process reads
+        # the first run itself.
+        fork = multiprocessing.get_context("fork")
+        with fork.Pool(len(chunks) - 1, initializer=_adopt, initargs=(glossary, chunks)) as pool:
+            pending = pool.map_async(_read_chunk, range(1, len(chunks)), chunksize=1)
+            first = _build_part(glossary, chunks[0])
+            return [first, *pending.get()]
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         return list(pool.map(_build_part, [glossary] * len(chunks), chunks))
+
+
+# What a forked reader reads: set once in the child by the pool's initializer
+# (inherited through fork, not pickled), never in the parent process.
+_READER: list[tuple[Glossary, list[Sequence[SupplierDoc]]]] = []
+
+
+def _adopt(glossary: Glossary, chunks: list[Sequence[SupplierDoc]]) -> None:
+    _READER.append((glossary, chunks))
+
+
+def _read_chunk(k: int) -> _Part:
+    glossary, chunks = _READER[0]
+    return _build_part(glossary, chunks[k])
 
 
 def _build_part(glossary: Glossary, suppliers: Sequence[SupplierDoc]) -> _Part:

@@ -151,9 +151,11 @@ class MatchIndex:
     ) -> MatchIndex:
         """Read every supplier and fit the index.
 
-        With `workers` > 1 a large catalogue is read by that many worker processes (the
-        "spawn" start method: the calling program's main module must be import-safe, i.e.
-        guarded by ``if __name__ == "__main__"``). The index is the same either way.
+        With `workers` > 1 a large catalogue is read by that many processes: this one
+        and forked workers (where the platform has no fork, spawned ones: the calling
+        program's main module must then be import-safe). Like `rank_many`, pass workers
+        only from a batch job, never from a threaded web server. The index is the same
+        either way.
         """
         check_ids(suppliers)
         docs = tuple(suppliers)
