@@ -7,11 +7,9 @@ explanations are built only for the suppliers that are returned.
 
 from __future__ import annotations
 
-import gc
 import math
 import multiprocessing
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,7 +17,16 @@ from typing import Any
 import numpy as np
 
 from . import certificates as certs
-from .build import Catalogue, Channel, assemble, check_ids, field_text, fit_channel, read
+from .build import (
+    Catalogue,
+    Channel,
+    assemble,
+    check_ids,
+    collector_paused,
+    field_text,
+    fit_channel,
+    read,
+)
 from .features import CONCEPT_PREFIX, DocFeatures
 from .glossary import Glossary
 from .profile import NeedProfile, need_profile
@@ -232,7 +239,7 @@ class MatchIndex:
         alongside them. Fork is unsafe in a threaded program: pass workers
         only from a batch job (the CLI, a benchmark), never from a web request.
         """
-        with _collector_paused():
+        with collector_paused():
             if (
                 workers <= 1
                 or len(needs) < PARALLEL_NEEDS_MIN
@@ -900,26 +907,8 @@ def _adopt_batch(batch: _Batch) -> None:
 
 
 def _work_claim(_task: int) -> list[tuple[int, Ranking]]:
-    with _collector_paused():
+    with collector_paused():
         return _WORKER_BATCH[0].work_once()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a batch.
-
-    A batch makes hundreds of thousands of small acyclic objects (matches and their
-    explanations, and their copies coming back from a worker); each collection they
-    trigger walks every object of the catalogue again, for nothing to collect. Plain
-    reference counting still frees them.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _top_k(values: np.ndarray, k: int) -> np.ndarray:
