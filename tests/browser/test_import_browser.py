@@ -8,11 +8,12 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from matchmaker.models import AuditEntry, ImportReview, Role, Supplier
 from tests import factories
+from tests.browser.actions import log_in, nav
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -20,19 +21,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 
 HEADER = ["Название", "ИНН", "Регион", "Город", "E-mail", "Процессы", "Сертификаты"]
-
-
-def nav(page: Page) -> Locator:
-    return page.get_by_role("navigation").first
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/")
-    nav(page).get_by_role("link", name="Log in").click()
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(nav(page).get_by_role("link", name=email)).to_be_visible()
 
 
 def supplier_list(email: str) -> bytes:

@@ -27,6 +27,7 @@ from matchmaker.models import (
     User,
 )
 from tests import factories
+from tests.browser.actions import log_in, nav
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -57,23 +58,10 @@ def working_day_after(days: int) -> dt.date:
     return day
 
 
-def nav(page: Page) -> Locator:
-    return page.get_by_role("navigation").first
-
-
 def field_feedback(page: Page, label: str) -> Locator:
     """The error message rendered next to the field labelled ``label``."""
     field = page.get_by_label(label, exact=True)
     return page.locator("div.mb-3", has=field).locator(".invalid-feedback")
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/")
-    nav(page).get_by_role("link", name="Log in").click()
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(nav(page).get_by_role("link", name=email)).to_be_visible()
 
 
 # --- 1. a supplier registers and fills its profile -------------------------------------

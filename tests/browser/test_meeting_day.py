@@ -21,6 +21,7 @@ from sqlalchemy import select
 from matchmaker.meetings import services
 from matchmaker.models import Interest, Meeting, Role
 from tests import factories
+from tests.browser.actions import log_in, log_out, nav
 from tests.browser.conftest import DESKTOP, MOBILE
 
 if TYPE_CHECKING:
@@ -34,24 +35,6 @@ TITLE = "Brose Supplier Day — Тольятти 2027"
 VENUE = "Технопарк «Жигулёвская долина», Тольятти, ул. Советская, 21"
 VIDEO = "https://meet.cluster.example/brose-2027"
 PART = "Кронштейн крепления мотор-редуктора"
-
-
-def nav(page: Page) -> Locator:
-    return page.get_by_role("navigation").first
-
-
-def log_in(page: Page, email: str) -> None:
-    page.goto("/")
-    nav(page).get_by_role("link", name="Log in").click()
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(nav(page).get_by_role("link", name=email)).to_be_visible()
-
-
-def log_out(page: Page) -> None:
-    nav(page).get_by_role("button", name="Log out").click()
-    expect(nav(page).get_by_role("link", name="Log in")).to_be_visible()
 
 
 def meeting_day_scene(live_server: LiveServer) -> dict[str, Any]:
