@@ -55,6 +55,8 @@ class Config:
     MAIL_FOLDER: str | None = None
     MAIL_INLINE_LIMIT = 20  # sent right after the request; the rest wait for send-mail
     MAIL_MAX_ATTEMPTS = 8  # send-mail gives up on a message after this many failures
+    # Links to set a password (an invitation, a reset) work this long, and only once.
+    PASSWORD_LINK_HOURS = 48
     PUBLIC_URL = ""  # e.g. https://matchmaker.cluster.example, for links in e-mails
     NOTICE_FIT_MIN_SCORE = 0.6  # "a new need fits you" goes to ranked suppliers at or above
 

@@ -57,3 +57,28 @@ class ChangePasswordForm(FlaskForm):
 
 class LocaleForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=options([("en", "English"), ("ru", "Русский")]))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Length(max=254)])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+    )
+    confirm = PasswordField(
+        _l("Repeat new password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("Passwords do not match."))],
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+    )
+    name = StringField(_l("Name"), validators=[Length(max=120)])
+    locale = SelectField(
+        _l("Language of the e-mail"), choices=options([("ru", "Русский"), ("en", "English")])
+    )

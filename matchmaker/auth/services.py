@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matchmaker import audit
+from matchmaker.auth import tokens
 from matchmaker.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -17,8 +18,10 @@ from matchmaker.auth.passwords import (
     verify_password,
 )
 from matchmaker.db import utcnow, writes
-from matchmaker.errors import FieldError
+from matchmaker.errors import FieldError, NotFound
 from matchmaker.models import Buyer, Role, Supplier, SupplierStatus, User
+from matchmaker.notices import services as notices
+from matchmaker.permissions import require_role
 from matchmaker.suppliers.inn import is_valid_inn, normalize_inn
 
 
@@ -174,3 +177,84 @@ def set_locale(session: Session, user: User, locale: str) -> None:
     """Remember the language the user reads the pages in."""
     user.locale = locale
     session.commit()
+
+
+@writes
+def send_password_link(session: Session, email: str) -> None:
+    """E-mail a link to set a new password to the active user with this e-mail.
+
+    Says nothing either way: a stranger must not learn which addresses have accounts.
+    """
+    user = find_user(session, email)
+    if user is None or not user.active:
+        session.rollback()
+        return
+    notices.password_notice(session, user, invitation=False)
+    audit.record(session, None, "user.password_link_sent", "user", user.id)
+    session.commit()
+
+
+def user_for_password_link(
+    session: Session, secret: str, token: str, max_age_seconds: int
+) -> User | None:
+    """The active user a password link is for, while the link is valid and unused."""
+    named = tokens.read(secret, token, max_age_seconds)
+    if named is None:
+        return None
+    user = session.get(User, named[0])
+    if user is None or not user.active or user.session_version != named[1]:
+        return None
+    return user
+
+
+@writes
+def set_password_by_link(
+    session: Session, secret: str, token: str, max_age_seconds: int, password: str
+) -> User:
+    """Set the password of the user a link is for; the link (and any other) then stops."""
+    user = user_for_password_link(session, secret, token, max_age_seconds)
+    if user is None:
+        raise FieldError("password", _("This link is no longer valid. Ask for a new one."))
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit.record(session, user, "user.password_set_by_link", "user", user.id)
+    session.commit()
+    return user
+
+
+@dataclass(frozen=True)
+class Invitation:
+    supplier_id: int
+    email: str
+    name: str = ""
+    locale: str = "ru"
+
+
+@writes
+def invite_supplier_user(session: Session, actor: User, data: Invitation) -> User:
+    """Open an account for a supplier's employee and e-mail a link to choose a password.
+
+    For companies staff imported from a list: their INN is already taken, so they
+    cannot register themselves.
+    """
+    require_role(actor, Role.STAFF)
+    supplier = session.get(Supplier, data.supplier_id)
+    if supplier is None:
+        raise NotFound()
+    _check_email_free(session, data.email)
+    user = User(
+        email=normalize_email(data.email),
+        name=data.name.strip(),
+        # Nobody knows this password: the person chooses one through the link.
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+        role=Role.SUPPLIER.value,
+        supplier=supplier,
+        locale=data.locale,
+    )
+    session.add(user)
+    session.flush()
+    notices.password_notice(session, user, invitation=True)
+    audit.record(session, actor, "user.invited", "user", user.id, supplier_id=supplier.id)
+    session.commit()
+    return user

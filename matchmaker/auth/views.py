@@ -10,7 +10,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from matchmaker.auth import services
-from matchmaker.auth.forms import ChangePasswordForm, LocaleForm, LoginForm, RegistrationForm
+from matchmaker.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LocaleForm,
+    LoginForm,
+    RegistrationForm,
+    SetPasswordForm,
+)
 from matchmaker.errors import FieldError
 from matchmaker.extensions import db, limiter
 from matchmaker.forms import EmptyForm, apply_field_error
@@ -144,3 +151,48 @@ def change_language() -> Response | str:
         flash(_("Language saved."), "success")
         return redirect(url_for("auth.account"))
     return _account_page(ChangePasswordForm(), form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.account"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.send_password_link(db.session(), form.email.data or "")
+        flash(
+            _(
+                "If an account with this e-mail exists, a link to set a new password is on "
+                "its way. It works for %(hours)d hours.",
+                hours=_link_hours(),
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+def _link_hours() -> int:
+    return int(current_app.config["PASSWORD_LINK_HOURS"])
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+def set_password(token: str) -> Response | str:
+    secret = str(current_app.config["SECRET_KEY"])
+    max_age = _link_hours() * 3600
+    form = SetPasswordForm()
+    user = services.user_for_password_link(db.session(), secret, token, max_age)
+    if user is not None and form.validate_on_submit():
+        try:
+            user = services.set_password_by_link(
+                db.session(), secret, token, max_age, form.password.data or ""
+            )
+        except FieldError as error:
+            db.session.rollback()
+            apply_field_error(form, error)
+        else:
+            login_user(user)
+            flash(_("Your password is set. Welcome to matchmaker."), "success")
+            return redirect(home_for(user))
+    return render_template("auth/set_password.html", form=form, user=user)

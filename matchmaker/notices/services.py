@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matchmaker.auth import tokens
 from matchmaker.models import EmailMessage, Supplier, SupplierStatus, User
 
 
@@ -28,6 +29,7 @@ class Kind(enum.StrEnum):
     SUPPLIER_REJECTED = "supplier_rejected"
     NEED_FIT = "need_fit"
     MEETING = "meeting"
+    PASSWORD = "password"
 
 
 @dataclass(frozen=True)
@@ -171,3 +173,45 @@ def meeting_notice(
     for recipient in recipients:
         queue(session, recipient, Kind.MEETING, message, "meeting.txt", message=message, link=link)
     return len(recipients)
+
+
+def password_link(user: User) -> str:
+    """The address where ``user`` sets a password, on the site's public address.
+
+    Without ``PUBLIC_URL`` a development server links to the address it was asked on;
+    a production server never does (a client sets the Host header, and a password link
+    must not point wherever a client said) and the message asks to contact the cluster.
+    """
+    token = tokens.make(str(current_app.config["SECRET_KEY"]), user)
+    link = external_url("auth.set_password", token=token)
+    if link or current_app.config["ENV_NAME"] == "production" or not has_request_context():
+        return link
+    return url_for("auth.set_password", token=token, _external=True)
+
+
+def password_notice(session: Session, user: User, invitation: bool) -> None:
+    """Send ``user`` a link to set a password: an invitation to a new account, or a reset."""
+    recipient = Recipient(user.email, _locale(user.locale), f"u{user.id}")
+    if invitation:
+        subject = _l("Your matchmaker account for %(org)s", org=_organisation(user))
+    else:
+        subject = _l("Set a new matchmaker password")
+    queue(
+        session,
+        recipient,
+        Kind.PASSWORD,
+        subject,
+        "invitation.txt" if invitation else "password_reset.txt",
+        email=user.email,
+        organisation=_organisation(user),
+        link=password_link(user),
+        hours=int(current_app.config["PASSWORD_LINK_HOURS"]),
+    )
+
+
+def _organisation(user: User) -> str:
+    if user.supplier is not None:
+        return user.supplier.name
+    if user.buyer is not None:
+        return user.buyer.name
+    return ""

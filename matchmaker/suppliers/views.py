@@ -10,7 +10,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from matchmaker import taxonomy
+from matchmaker.auth import services as auth_services
 from matchmaker.auth.decorators import role_required
+from matchmaker.auth.forms import InviteForm
 from matchmaker.errors import FieldError
 from matchmaker.extensions import db
 from matchmaker.forms import EmptyForm, apply_field_error
@@ -178,10 +180,47 @@ def index() -> str:
 @bp.get("/suppliers/<int:supplier_id>")
 @role_required(Role.STAFF, Role.BUYER)
 def show(supplier_id: int) -> str:
+    return _show_page(supplier_id)
+
+
+def _show_page(
+    supplier_id: int, reject_form: RejectForm | None = None, invite_form: InviteForm | None = None
+) -> str:
     supplier = services.get_supplier(db.session(), current_user, supplier_id)
+    if invite_form is None:
+        invite_form = InviteForm(email=supplier.email if not supplier.users else "")
     return render_template(
-        "suppliers/show.html", supplier=supplier, reject_form=RejectForm(), today=dt.date.today()
+        "suppliers/show.html",
+        supplier=supplier,
+        reject_form=reject_form or RejectForm(),
+        invite_form=invite_form,
+        today=dt.date.today(),
     )
+
+
+@bp.post("/suppliers/<int:supplier_id>/invite")
+@role_required(Role.STAFF)
+def invite(supplier_id: int) -> Response | str:
+    form = InviteForm()
+    if form.validate_on_submit():
+        data = auth_services.Invitation(
+            supplier_id=supplier_id,
+            email=form.email.data or "",
+            name=form.name.data or "",
+            locale=form.locale.data or "ru",
+        )
+        try:
+            user = auth_services.invite_supplier_user(db.session(), current_user, data)
+        except FieldError as error:
+            db.session.rollback()
+            apply_field_error(form, error)
+        else:
+            flash(
+                _("%(email)s can now choose a password: the link is on its way.", email=user.email),
+                "success",
+            )
+            return redirect(url_for("suppliers.show", supplier_id=supplier_id))
+    return _show_page(supplier_id, invite_form=form)
 
 
 @bp.post("/suppliers/<int:supplier_id>/verify")
@@ -215,10 +254,7 @@ def reject(supplier_id: int) -> Response | str:
                 "info",
             )
             return redirect(url_for("suppliers.show", supplier_id=supplier_id))
-    supplier = services.get_supplier(db.session(), current_user, supplier_id)
-    return render_template(
-        "suppliers/show.html", supplier=supplier, reject_form=form, today=dt.date.today()
-    )
+    return _show_page(supplier_id, reject_form=form)
 
 
 @bp.post("/certifications/<int:certification_id>/verify")
