@@ -115,7 +115,14 @@ def create_user_command(
 @click.command("match")
 @with_appcontext
 @click.option("--day", "day_id", type=int, help="Only the needs of this Supplier Day.")
-def match_command(day_id: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes sharing the ranking (for large catalogues; e.g. the number of cores).",
+)
+def match_command(day_id: int | None, workers: int) -> None:
     """Recompute the rankings of every need (or of one day's needs)."""
     from matchmaker.extensions import db
     from matchmaker.models import SupplierDay
@@ -124,7 +131,7 @@ def match_command(day_id: int | None) -> None:
 
     if day_id is not None and db.session.get(SupplierDay, day_id) is None:
         raise click.ClickException(f"There is no Supplier Day {day_id}.")
-    count = services.rank_all(db.session(), index_cache(), day_id)
+    count = services.rank_all(db.session(), index_cache(), day_id, workers=workers)
     click.echo(f"Ranked suppliers for {count} needs.")
 
 

@@ -99,6 +99,41 @@ def test_create_user_and_match(fresh) -> None:
     assert missing.exit_code != 0 and "no Supplier Day 99999" in missing.output
 
 
+def test_match_shares_the_work_with_worker_processes(fresh, monkeypatch) -> None:
+    from matchmaker.matching import index as index_module
+    from matchmaker.models import MatchResult
+
+    monkeypatch.setattr(index_module, "PARALLEL_NEEDS_MIN", 2)
+    runner = fresh.test_cli_runner()
+    runner.invoke(args=["init"])
+    runner.invoke(args=["seed", "--demo"])
+
+    def stored() -> list[tuple[int, int, int, float, bool]]:
+        with fresh.app_context():
+            rows = db.session.execute(
+                select(
+                    MatchRun.need_id,
+                    MatchResult.supplier_id,
+                    MatchResult.rank,
+                    MatchResult.score,
+                    MatchResult.near_miss,
+                )
+                .join(MatchResult.run)
+                .order_by(MatchRun.need_id, MatchResult.position)
+            )
+            return [tuple(row) for row in rows]
+
+    alone = runner.invoke(args=["match"])
+    assert alone.exit_code == 0, alone.output
+    one_process = stored()
+    shared = runner.invoke(args=["match", "--workers", "2"])
+    assert shared.exit_code == 0, shared.output
+    assert shared.output == alone.output
+    assert stored() == one_process and len(one_process) > 100
+    refused = runner.invoke(args=["match", "--workers", "0"])
+    assert refused.exit_code != 0
+
+
 @pytest.mark.skipif(not (SHARED_DATA / "matching-dev").is_dir(), reason="no shared dev set")
 def test_eval_prints_engine_and_baseline(fresh) -> None:
     runner = fresh.test_cli_runner()

@@ -131,14 +131,18 @@ def _store_ranking(
 
 
 def rank_needs(
-    session: Session, cache: IndexCache, needs: Sequence[Need], trigger: str
+    session: Session, cache: IndexCache, needs: Sequence[Need], trigger: str, workers: int = 1
 ) -> list[MatchRun]:
-    """Rank suppliers for ``needs`` against the current catalogue and store the results."""
+    """Rank suppliers for ``needs`` against the current catalogue and store the results.
+
+    ``workers`` > 1 shares the ranking with forked processes: for the command line only,
+    never from a web request (see `MatchIndex.rank_many`).
+    """
     if not needs:
         return []
     version = catalogue_version(session)
     index = cache.index(version, lambda: load_supplier_docs(session))
-    rankings = index.rank_many([need_doc(n) for n in needs], limit=MATCH_LIMIT)
+    rankings = index.rank_many([need_doc(n) for n in needs], limit=MATCH_LIMIT, workers=workers)
     need_ids = [n.id for n in needs]
     # Rank on a read snapshot, then store under the write lock (see db.writes).
     begin_write(session)
@@ -192,13 +196,15 @@ def rank_day(session: Session, cache: IndexCache, actor: User, day_id: int) -> i
     return len(runs)
 
 
-def rank_all(session: Session, cache: IndexCache, day_id: int | None = None) -> int:
+def rank_all(
+    session: Session, cache: IndexCache, day_id: int | None = None, workers: int = 1
+) -> int:
     """Recompute rankings for one day or for every day (the ``match`` command)."""
     statement = select(Need).order_by(Need.id)
     if day_id is not None:
         statement = statement.where(Need.supplier_day_id == day_id)
     needs = list(session.scalars(statement).all())
-    return len(rank_needs(session, cache, needs, trigger="command"))
+    return len(rank_needs(session, cache, needs, trigger="command", workers=workers))
 
 
 # --- the buyer's view ------------------------------------------------------------------
