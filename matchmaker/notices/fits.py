@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from matchmaker.db import begin_write
 from matchmaker.models import EmailMessage, MatchResult, Need, SupplierDay
 from matchmaker.notices.services import Kind, external_url, queue, supplier_recipients
-from matchmaker.opportunities.services import accepting, current_runs
+from matchmaker.opportunities.services import accepting
 from matchmaker.shortlists.cache import IndexCache
+from matchmaker.shortlists.services import current_runs
 
 log = logging.getLogger(__name__)
 _KEY_CHUNK = 500

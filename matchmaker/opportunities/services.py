@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from matchmaker.models import (
     DayStatus,
     MatchResult,
-    MatchRun,
     Need,
     Supplier,
     SupplierDay,
@@ -52,27 +50,6 @@ def open_needs(session: Session, today: dt.date) -> list[Need]:
         .order_by(SupplierDay.date, Need.id)
     )
     return list(session.scalars(statement).all())
-
-
-def current_runs(session: Session, cache: IndexCache, needs: Sequence[Need]) -> dict[int, MatchRun]:
-    """Give each need its stored ranking, recomputing the stale ones together, once."""
-    if not needs:
-        return {}
-    latest_ids = (
-        select(func.max(MatchRun.id))
-        .where(MatchRun.need_id.in_([n.id for n in needs]))
-        .group_by(MatchRun.need_id)
-    )
-    stored = {
-        run.need_id: run
-        for run in session.scalars(select(MatchRun).where(MatchRun.id.in_(latest_ids)))
-    }
-    version = shortlists.catalogue_version(session)
-    stale = [n for n in needs if shortlists.is_stale(session, n, stored.get(n.id), version)]
-    runs = {need_id: run for need_id, run in stored.items() if need_id not in {n.id for n in stale}}
-    for run in shortlists.rank_needs(session, cache, stale, trigger="auto"):
-        runs[run.need_id] = run
-    return runs
 
 
 @dataclass(frozen=True)
@@ -124,7 +101,7 @@ def for_supplier(
         # A rejected profile is out of the catalogue: it ranks for nothing.
         return Opportunities(supplier, [], [], 0, None)
     needs = open_needs(session, today)
-    runs = current_runs(session, cache, needs)
+    runs = shortlists.current_runs(session, cache, needs)
     by_run = {run.id: run.need_id for run in runs.values()}
     needs_by_id = {n.id: n for n in needs}
     results = session.scalars(

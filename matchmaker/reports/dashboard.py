@@ -25,7 +25,6 @@ from matchmaker.models import (
     Decision,
     FunnelStatus,
     MatchResult,
-    MatchRun,
     Need,
     Role,
     Supplier,
@@ -34,7 +33,6 @@ from matchmaker.models import (
     User,
 )
 from matchmaker.permissions import require_role
-from matchmaker.reports.services import stale_needs
 from matchmaker.reports.spreadsheets import Cell, Sheet
 from matchmaker.shortlists import services as shortlists
 from matchmaker.shortlists.cache import IndexCache
@@ -206,13 +204,6 @@ def _need_rows(session: Session) -> list[tuple[Need, SupplierDay, Buyer]]:
     return [(need, day, buyer) for need, day, buyer in rows]
 
 
-def _latest_runs(session: Session) -> dict[int, MatchRun]:
-    latest: dict[int, MatchRun] = {}
-    for run in session.scalars(select(MatchRun).order_by(MatchRun.id)):
-        latest[run.need_id] = run
-    return latest
-
-
 def _run_stats(
     session: Session, run_ids: Iterable[int], qualified_score: float
 ) -> dict[int, tuple[int, int, int, float | None]]:
@@ -328,13 +319,13 @@ def build(
     today = today or dt.datetime.now(zone).date()
     version = shortlists.catalogue_version(session)
     need_rows = _need_rows(session)
-    runs = _latest_runs(session)
+    runs = shortlists.latest_runs(session)
     never = [need for need, _day, _buyer in need_rows if need.id not in runs]
     ranked_now = 0
     if never:
         ranked_now = len(shortlists.rank_needs(session, cache, never, trigger="auto"))
         need_rows = _need_rows(session)
-        runs = _latest_runs(session)
+        runs = shortlists.latest_runs(session)
     stats = _run_stats(session, (r.id for r in runs.values()), qualified_score)
     funnels = _decision_counts(session)
 
@@ -401,9 +392,8 @@ def refresh(session: Session, cache: IndexCache, actor: User) -> int:
     """Recompute every stale ranking, in one batch, as staff asked."""
     require_role(actor, Role.STAFF)
     needs = list(session.scalars(select(Need).order_by(Need.id)))
-    stale = stale_needs(session, needs)
-    if stale:
-        shortlists.rank_needs(session, cache, stale, trigger="staff")
+    stale = shortlists.stale_needs(session, needs)
+    shortlists.rank_needs(session, cache, stale, trigger="staff")
     return len(stale)
 
 

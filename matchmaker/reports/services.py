@@ -8,17 +8,15 @@ always says what the buyer's page says.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matchmaker.db import aware
 from matchmaker.errors import NotFound
-from matchmaker.models import MatchRun, Need, Role, Supplier, SupplierDay, User
+from matchmaker.models import Need, Role, Supplier, SupplierDay, User
 from matchmaker.permissions import require_role
 from matchmaker.reports.spreadsheets import Cell, Sheet
 from matchmaker.shortlists import services as shortlists
@@ -39,27 +37,6 @@ def _yes_no(value: bool) -> str:
 
 
 # --- rankings ----------------------------------------------------------------------------
-
-
-def stale_needs(session: Session, needs: Sequence[Need]) -> list[Need]:
-    """The needs whose stored ranking is missing or older than the catalogue or the need."""
-    if not needs:
-        return []
-    version = shortlists.catalogue_version(session)
-    latest: dict[int, MatchRun] = {}
-    for run in session.scalars(
-        select(MatchRun).where(MatchRun.need_id.in_([n.id for n in needs])).order_by(MatchRun.id)
-    ):
-        latest[run.need_id] = run
-    return [n for n in needs if shortlists.is_stale(session, n, latest.get(n.id), version)]
-
-
-def refresh_rankings(session: Session, cache: IndexCache, needs: Sequence[Need]) -> int:
-    """Recompute, in one batch, the rankings of those needs that are stale."""
-    stale = stale_needs(session, needs)
-    if stale:
-        shortlists.rank_needs(session, cache, stale, trigger="auto")
-    return len(stale)
 
 
 def ranking_columns() -> list[str]:
@@ -149,7 +126,7 @@ def day_ranking(
     title = day.title
     need_ids = [n.id for n in day.needs]
     # One batch for the whole day; the shortlists below then find their rankings fresh.
-    refresh_rankings(session, cache, list(day.needs))
+    shortlists.current_runs(session, cache, list(day.needs))
     columns = [_("Need"), _("Part number"), *ranking_columns()]
     rows: list[list[Cell]] = []
     for need_id in need_ids:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -173,17 +173,43 @@ def is_stale(
 
 
 def latest_run(session: Session, need_id: int) -> MatchRun | None:
-    return session.scalar(
-        select(MatchRun).where(MatchRun.need_id == need_id).order_by(MatchRun.id.desc()).limit(1)
-    )
+    return latest_runs(session, [need_id]).get(need_id)
+
+
+def latest_runs(session: Session, need_ids: Iterable[int] | None = None) -> dict[int, MatchRun]:
+    """The stored ranking of each need (of every need when ``need_ids`` is None)."""
+    statement = select(MatchRun).order_by(MatchRun.id)
+    if need_ids is not None:
+        statement = statement.where(MatchRun.need_id.in_(list(need_ids)))
+    # A new ranking replaces the old (see _store_ranking); the newest wins regardless.
+    return {run.need_id: run for run in session.scalars(statement)}
+
+
+def stale_needs(
+    session: Session, needs: Sequence[Need], runs: Mapping[int, MatchRun] | None = None
+) -> list[Need]:
+    """The needs whose stored ranking is missing or older than the catalogue or the need."""
+    if not needs:
+        return []
+    if runs is None:
+        runs = latest_runs(session, [n.id for n in needs])
+    version = catalogue_version(session)
+    return [n for n in needs if is_stale(session, n, runs.get(n.id), version)]
+
+
+def current_runs(
+    session: Session, cache: IndexCache, needs: Sequence[Need], trigger: str = "auto"
+) -> dict[int, MatchRun]:
+    """Each need's ranking, the stale ones recomputed first, together in one batch."""
+    runs = latest_runs(session, [n.id for n in needs])
+    for run in rank_needs(session, cache, stale_needs(session, needs, runs), trigger=trigger):
+        runs[run.need_id] = run
+    return runs
 
 
 def current_run(session: Session, cache: IndexCache, need: Need) -> MatchRun:
     """The need's ranking, recomputed first if a profile or the need changed since."""
-    run = latest_run(session, need.id)
-    if run is None or is_stale(session, need, run):
-        run = rank_needs(session, cache, [need], trigger="auto")[0]
-    return run
+    return current_runs(session, cache, [need])[need.id]
 
 
 def rank_day(session: Session, cache: IndexCache, actor: User, day_id: int) -> int:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gc
+import os
+import time
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -262,14 +265,30 @@ def test_worker_processes_build_the_same_index(
     assert shared.rank_many(needs) == alone.rank_many(needs)
 
 
-def test_worker_processes_rank_the_same(glossary: Glossary) -> None:
+def test_worker_processes_rank_the_same(
+    glossary: Glossary, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from matchmaker.matching.index import PARALLEL_NEEDS_MIN
 
     suppliers = synthetic.suppliers(glossary, 60, seed=7)
     needs = synthetic.needs(glossary, PARALLEL_NEEDS_MIN + 3, seed=8)
     index = MatchIndex.build(suppliers, glossary)
     alone = index.rank_many(needs)
+    # This process ranks slowly, so the forked worker must take a share; what this
+    # process ranked itself is counted here (the worker's calls count in its own copy).
+    here = os.getpid()
+    ranked_here: list[str] = []
+    rank = MatchIndex.rank
+
+    def slow_rank(self: MatchIndex, need: NeedDoc, *args: Any, **kwargs: Any) -> Ranking:
+        if os.getpid() == here:
+            ranked_here.append(need.id)
+            time.sleep(0.02)
+        return rank(self, need, *args, **kwargs)
+
+    monkeypatch.setattr(MatchIndex, "rank", slow_rank)
     assert index.rank_many(needs, workers=2) == alone
+    assert 0 < len(ranked_here) < len(needs)
     assert gc.isenabled()  # the collector paused for the batch runs again
     assert [r.need_id for r in alone] == [n.id for n in needs]
     assert any(r.matches for r in alone)
