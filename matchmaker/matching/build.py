@@ -195,7 +195,8 @@ class _PartBuilder:
         self.indptr: dict[str, array[int]] = {ch: array("q", [0]) for ch in CHANNELS}
         self.indices: dict[str, array[int]] = {ch: array("i") for ch in CHANNELS}
         self.counts: dict[str, array[int]] = {ch: array("i") for ch in CHANNELS}
-        self.surf: tuple[array[int], array[int], array[int]] = (array("b"), array("i"), array("i"))
+        # (field, start, end) of each "all" entry, one triple after another.
+        self.surf: array[int] = array("i")
         self.c_indptr: array[int] = array("q", [0])
         self.c_indices: array[int] = array("i")
         self.c_data: array[float] = array("f")
@@ -210,20 +211,14 @@ class _PartBuilder:
             # Terms in order of first appearance (Counter keeps it): the row's entries and
             # their surface offsets line up without sorting.
             counted = Counter(p.terms[ch])
-            cols: list[int] = []
-            for t in counted:
-                j = vocab.get(t)
-                if j is None:
-                    j = vocab[t] = len(vocab)
-                cols.append(j)
-            self.indices[ch].extend(cols)
+            # A new term takes the next column (len() is read before the insertion).
+            column = vocab.setdefault
+            self.indices[ch].extend([column(t, len(vocab)) for t in counted])
             self.counts[ch].extend(counted.values())
             self.indptr[ch].append(len(self.indices[ch]))
             if ch == "all":
-                where = [p.surfaces.get(t, _NO_SURFACE) for t in counted]
-                self.surf[0].extend([w[0] for w in where])
-                self.surf[1].extend([w[1] for w in where])
-                self.surf[2].extend([w[2] for w in where])
+                where = p.surfaces.get
+                self.surf.extend([x for t in counted for x in where(t, _NO_SURFACE)])
         grams: set[int] = set()
         for w in p.terms["char"]:
             ids = self.word_grams.get(w)
@@ -250,6 +245,7 @@ class _PartBuilder:
 
     def result(self) -> _Part:
         n = len(self.held)
+        surf = np.frombuffer(self.surf, dtype=np.int32).reshape(-1, 3)
         concepts = sp.csr_matrix(
             (
                 np.frombuffer(self.c_data, dtype=np.float32),
@@ -264,9 +260,9 @@ class _PartBuilder:
             indices={ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.indices.items()},
             counts={ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.counts.items()},
             surfaces=(
-                np.frombuffer(self.surf[0], dtype=np.int8),
-                np.frombuffer(self.surf[1], dtype=np.int32),
-                np.frombuffer(self.surf[2], dtype=np.int32),
+                surf[:, 0].astype(np.int8),
+                np.ascontiguousarray(surf[:, 1]),
+                np.ascontiguousarray(surf[:, 2]),
             ),
             concepts=concepts,
             held=tuple(self.held),
@@ -285,7 +281,10 @@ def read(glossary: Glossary, docs: Sequence[SupplierDoc], workers: int) -> list[
         # Forked workers see the suppliers without pickling them, and this process reads
         # the first run itself.
         fork = multiprocessing.get_context("fork")
-        with fork.Pool(len(chunks) - 1, initializer=_adopt, initargs=(glossary, chunks)) as pool:
+        with (
+            hidden_from_collector(),
+            fork.Pool(len(chunks) - 1, initializer=_adopt, initargs=(glossary, chunks)) as pool,
+        ):
             pending = pool.map_async(_read_chunk, range(1, len(chunks)), chunksize=1)
             first = _build_part(glossary, chunks[0])
             return [first, *pending.get()]
@@ -420,3 +419,18 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def hidden_from_collector() -> Iterator[None]:
+    """Keep the objects made so far out of the cyclic collector's sight (around a fork).
+
+    A forked worker shares this process's objects; every collection there would walk all
+    of them (the catalogue: millions of objects) and copy the pages it touches. Frozen
+    before the fork, they are out of reach in both processes until the workers are done.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

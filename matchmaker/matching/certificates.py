@@ -11,6 +11,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from .text import fold
 
@@ -78,9 +79,12 @@ _DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
 _UNTIL = re.compile(r"(?:до|по|until|till|valid to|valid thru|expires?|exp\.|истека\w*)\s*:?\s*$")
 
 
-@dataclass(frozen=True, slots=True)
-class HeldStandard:
-    """One standard a supplier claims, with what the claim is worth."""
+class HeldStandard(NamedTuple):
+    """One standard a supplier claims, with what the claim is worth.
+
+    A named tuple: an index keeps one per certificate of 10⁵ suppliers, and build workers
+    send them back pickled.
+    """
 
     standard: str  # canonical id, e.g. "iatf16949"
     label: str

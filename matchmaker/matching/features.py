@@ -41,6 +41,8 @@ _TONNAGE = re.compile(
     r"(\d{1,2}[ \u00a0,]?\d{3}|\d{2,4})(?:\s*(?:[-–—]|до|to)\s*(\d{1,2}[ \u00a0,]?\d{3}|\d{2,4}))?"
     r"\s*(?:тс|тонн\w*|т\b|t\b|tons?\b|tonnes?\b)"
 )
+# A digit before a unit of force: texts without one (most) skip the expression above.
+_TONNAGE_UNIT = re.compile(r"\d\s*(?:тс|тонн|т\b|t\b|ton)")
 HIGH_TONNAGE = 1000
 # Distinct wordings of one kind of company counted per field.
 _CUES_PER_FIELD = 3
@@ -96,6 +98,8 @@ def need_fields(n: NeedDoc) -> dict[str, str]:
 
 
 def max_tonnage(text: str) -> int:
+    if not _TONNAGE_UNIT.search(text):
+        return 0
     best = 0
     for m in _TONNAGE.finditer(text):
         for g in m.groups():

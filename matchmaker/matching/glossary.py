@@ -252,7 +252,7 @@ class Glossary:
             forms = by_first.get(tok.norm)
             if forms:
                 for form in forms:
-                    if len(form.seq) == 1:
+                    if not form.rest:  # a one-word form
                         out.append((-1, i, form, [i]))
                         continue
                     if present is None:

@@ -25,6 +25,7 @@ from .build import (
     collector_paused,
     field_text,
     fit_channel,
+    hidden_from_collector,
     read,
 )
 from .features import CONCEPT_PREFIX, DocFeatures
@@ -251,7 +252,10 @@ class MatchIndex:
             # pays for sending its rankings back, so fixed shares would leave one idle.
             ctx = multiprocessing.get_context("fork")
             batch = _Batch(self, needs, limit, near_limit, ctx.Value("q", 0))
-            with ctx.Pool(workers - 1, initializer=_adopt_batch, initargs=(batch,)) as pool:
+            with (
+                hidden_from_collector(),
+                ctx.Pool(workers - 1, initializer=_adopt_batch, initargs=(batch,)) as pool,
+            ):
                 # One task per claim, so that rankings come back (and are unpickled here)
                 # while the work goes on, not all at the end; a task that finds nothing
                 # left to claim returns at once.
@@ -259,7 +263,7 @@ class MatchIndex:
                 pending = pool.imap_unordered(_work_claim, range(claims))
                 done = batch.work()
                 for part in pending:
-                    done.extend(part)
+                    done.extend((k, _unpack(packed)) for k, packed in part)
             out: list[Ranking] = [Ranking("")] * len(needs)
             for k, ranking in done:
                 out[k] = ranking
@@ -491,9 +495,9 @@ class MatchIndex:
             return
         x = self._channels["char"].x
         assert x is not None
-        qdense = np.zeros(x.shape[1], dtype=np.float64)
+        qdense = np.zeros(x.shape[1], dtype=np.float32)
         qdense[q.cols] = q.vals
-        sims = np.asarray(x[view.index_of(top)] @ qdense).ravel().astype(np.float32)
+        sims = np.asarray(x[view.index_of(top)] @ qdense).ravel()
         best = float(sims.max())
         if best <= 0:
             return
@@ -669,18 +673,13 @@ class MatchIndex:
         assert x is not None
         starts = x.indptr[rows]
         lengths = x.indptr[rows + 1] - starts
-        pos = np.repeat(starts - np.cumsum(np.r_[0, lengths[:-1]]), lengths) + np.arange(
-            int(lengths.sum())
-        )
+        pos = _positions(starts, lengths)
         owner = np.repeat(np.arange(rows.size), lengths)
         # The query's weight for each stored entry (0 where the query lacks the term).
-        qorder = np.argsort(q.cols)
-        qcols = q.cols[qorder]
-        cols = x.indices[pos]
-        at = np.minimum(np.searchsorted(qcols, cols), qcols.size - 1)
-        keep = qcols[at] == cols
+        weights = _weights_of(q, x.indices[pos], x.shape[1])
+        keep = weights > 0
         pos, owner = pos[keep], owner[keep]
-        contrib = x.data[pos] * q.vals[qorder][at[keep]]
+        contrib = x.data[pos] * weights[keep]
         totals = np.bincount(owner, weights=contrib, minlength=rows.size)
         # Broader concepts of what the need names ("casting" next to "die casting") count
         # in the score but are not shown: the narrower one says it better.
@@ -802,9 +801,7 @@ class _View:
             csr = index._concepts_csr
             starts = csr.indptr[rows]
             lengths = csr.indptr[rows + 1] - starts
-            pos = np.repeat(starts - np.cumsum(np.r_[0, lengths[:-1]]), lengths) + np.arange(
-                int(lengths.sum())
-            )
+            pos = _positions(starts, lengths)
             dense = np.zeros((self.n, csr.shape[1]), dtype=np.float32)
             dense[np.repeat(np.arange(self.n), lengths), csr.indices[pos]] = csr.data[pos]
             self._dense = dense
@@ -906,9 +903,59 @@ def _adopt_batch(batch: _Batch) -> None:
     _WORKER_BATCH.append(batch)
 
 
-def _work_claim(_task: int) -> list[tuple[int, Ranking]]:
+def _work_claim(_task: int) -> list[tuple[int, _Packed]]:
     with collector_paused():
-        return _WORKER_BATCH[0].work_once()
+        return [(k, _pack(r)) for k, r in _WORKER_BATCH[0].work_once()]
+
+
+# A ranking as plain tuples, for the trip back from a worker: the pickle module writes and
+# reads those in C, several times faster than named tuples. Requirements repeat across a
+# need's suppliers and travel once each.
+# (supplier id, score, rank, term rows, concepts, requirement numbers)
+_PackedMatch = tuple[Any, ...]
+# (need id, matches, near misses, requirement rows)
+_Packed = tuple[str, tuple[_PackedMatch, ...], tuple[_PackedMatch, ...], tuple[Any, ...]]
+
+
+def _pack(ranking: Ranking) -> _Packed:
+    reqs: dict[Requirement, int] = {}
+
+    def pack(matches: tuple[Match, ...]) -> tuple[_PackedMatch, ...]:
+        return tuple(
+            (
+                m.supplier_id,
+                m.score,
+                m.rank,
+                tuple([tuple(t) for t in m.terms]),
+                m.concepts,
+                tuple([reqs.setdefault(r, len(reqs)) for r in m.requirements]),
+            )
+            for m in matches
+        )
+
+    matches, near = pack(ranking.matches), pack(ranking.near_misses)
+    return (ranking.need_id, matches, near, tuple([tuple(r) for r in reqs]))
+
+
+def _unpack(packed: _Packed) -> Ranking:
+    need_id, matches, near, req_rows = packed
+    reqs = [Requirement._make(r) for r in req_rows]
+    term = TermContribution._make
+
+    def unpack(rows: tuple[_PackedMatch, ...]) -> tuple[Match, ...]:
+        return tuple(
+            Match(
+                sid,
+                score,
+                rank,
+                tuple([term(t) for t in terms]),
+                concepts,
+                tuple([reqs[i] for i in ri]),
+            )
+            for sid, score, rank, terms, concepts, ri in rows
+        )
+
+    return Ranking(need_id, unpack(matches), unpack(near))
 
 
 def _top_k(values: np.ndarray, k: int) -> np.ndarray:
@@ -929,6 +976,22 @@ def _top_k(values: np.ndarray, k: int) -> np.ndarray:
         if pool.size >= k:
             return pool[np.argpartition(-values[pool], k - 1, kind="introselect")[:k]]
     return np.argpartition(-values, k - 1)[:k]
+
+
+def _weights_of(q: _Query, cols: np.ndarray, n_terms: int) -> np.ndarray:
+    """The query's weight of each column (0 where the query lacks it)."""
+    dense = np.zeros(n_terms, dtype=np.float32)
+    dense[q.cols] = q.vals
+    return dense[cols]
+
+
+def _positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Positions of the entries of several runs (rows of a CSR matrix), run after run."""
+    if lengths.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    total = int(lengths.sum())
+    offsets = np.repeat(starts - np.cumsum(np.r_[0, lengths[:-1]]), lengths)
+    return offsets + np.arange(total, dtype=offsets.dtype)
 
 
 def _names(vocab: Mapping[str, int]) -> list[str]:

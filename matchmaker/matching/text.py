@@ -238,6 +238,7 @@ class Analyzer:
         si = 0
         n_std = len(standards)
         word = self._word
+        known = self._words
         # Tokens made without NamedTuple's Python-level __new__: this loop runs per word.
         new_token = tuple.__new__
         boundary = _BOUNDARY.search
@@ -266,7 +267,11 @@ class Analyzer:
                 if gap != " ":
                     clause += boundary(gap) is not None
                     sentence += neg_boundary(gap) is not None
-            for a, b, w, is_part, norm, code in word(m.group(0)):
+            written = m.group(0)
+            pieces = known.get(written)
+            if pieces is None:
+                pieces = word(written)
+            for a, b, w, is_part, norm, code in pieces:
                 if not is_part:
                     if prev in _GRADE_LEADS and w.isdigit() and len(w) <= 2:
                         # "сталь 45": a bare number after "steel" is a grade, not a size.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,11 @@ class NeedDoc:
     on_date: date | None = None
 
 
-@dataclass(frozen=True)
-class TermContribution:
+# What comes out is made by the tens of thousands per batch (about 65 explained suppliers
+# per need, each with its terms): named tuples, cheap to make and to pickle.
+
+
+class TermContribution(NamedTuple):
     """One term that pushed a supplier up, in both texts' own words."""
 
     term: str  # the normalized token or concept id
@@ -64,8 +68,7 @@ class TermContribution:
     weight: float  # share of the score, 0..1
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
     """One requirement of the need and whether the supplier meets it."""
 
     kind: str  # "certification" | "process" | "material"
@@ -74,8 +77,7 @@ class Requirement:
     detail: str = ""  # e.g. "expired 2022-03-01", "in implementation"
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """A supplier's place in a need's ranking, with the reasons."""
 
     supplier_id: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
@@ -95,9 +95,9 @@ def need_doc(need: Need) -> NeedDoc:
 
 def _explanation(match: Match) -> dict[str, Any]:
     return {
-        "terms": [asdict(t) for t in match.terms],
+        "terms": [t._asdict() for t in match.terms],
         "concepts": list(match.concepts),
-        "requirements": [asdict(r) for r in match.requirements],
+        "requirements": [r._asdict() for r in match.requirements],
     }
 
 
