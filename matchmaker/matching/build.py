@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -271,40 +272,82 @@ class _PartBuilder:
 
 
 def read(glossary: Glossary, docs: Sequence[SupplierDoc], workers: int) -> list[_Part]:
-    """Parts for the suppliers, read here or by worker processes."""
+    """Parts for the suppliers (in catalogue order), read here or by worker processes."""
     if workers <= 1 or len(docs) < PARALLEL_MIN:
         return [_build_part(glossary, docs)]
-    # One run per process: each compiles the glossary once and keeps its caches warm.
-    size = -(-len(docs) // workers)
-    chunks = [docs[k : k + size] for k in range(0, len(docs), size)]
+    # Runs of suppliers claimed one at a time by whichever process is free: a worker that
+    # runs slower, or this process importing the weighting code, leaves nobody idle.
+    size = -(-len(docs) // (workers * RUNS_PER_WORKER))
+    runs = [docs[k : k + size] for k in range(0, len(docs), size)]
     if "fork" in multiprocessing.get_all_start_methods():
-        # Forked workers see the suppliers without pickling them, and this process reads
-        # the first run itself.
+        # Forked workers see the suppliers without pickling them.
         fork = multiprocessing.get_context("fork")
+        job = _Reading(glossary, runs, Cursor(fork.Value("q", 0), len(runs), 1))
         with (
             hidden_from_collector(),
-            fork.Pool(len(chunks) - 1, initializer=_adopt, initargs=(glossary, chunks)) as pool,
+            fork.Pool(workers - 1, initializer=_adopt, initargs=(job,)) as pool,
         ):
-            pending = pool.map_async(_read_chunk, range(1, len(chunks)), chunksize=1)
-            first = _build_part(glossary, chunks[0])
-            return [first, *pending.get()]
+            # Each worker claims runs until none are left and sends its parts at the end:
+            # sent while this process is busy, they would wait for it at every step.
+            pending = pool.map_async(_read_claimed, range(workers - 1))
+            # Needed once the parts are in; imported now, while the workers read.
+            import sklearn.feature_extraction.text  # noqa: F401
+
+            done = job.work()
+            for parts in pending.get():
+                done.extend(parts)
+        return [part for _, part in sorted(done, key=lambda kp: kp[0])]
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(_build_part, [glossary] * len(chunks), chunks))
+        return list(pool.map(_build_part, [glossary] * len(runs), runs))
+
+
+# Runs of suppliers per reading process.
+RUNS_PER_WORKER = 16
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Hands out consecutive ranges of work items to forked processes, first come first served."""
+
+    value: Any  # a multiprocessing.Value("q"): the first item nobody claimed yet
+    total: int
+    step: int
+
+    def claim(self) -> range:
+        with self.value.get_lock():
+            start = int(self.value.value)
+            self.value.value = start + self.step
+        return range(start, min(start + self.step, self.total))
+
+
+@dataclass(frozen=True)
+class _Reading:
+    glossary: Glossary
+    runs: list[Sequence[SupplierDoc]]
+    cursor: Cursor
+
+    def work_once(self) -> list[tuple[int, _Part]]:
+        return [(k, _build_part(self.glossary, self.runs[k])) for k in self.cursor.claim()]
+
+    def work(self) -> list[tuple[int, _Part]]:
+        done: list[tuple[int, _Part]] = []
+        while part := self.work_once():
+            done.extend(part)
+        return done
 
 
 # What a forked reader reads: set once in the child by the pool's initializer
 # (inherited through fork, not pickled), never in the parent process.
-_READER: list[tuple[Glossary, list[Sequence[SupplierDoc]]]] = []
+_READER: list[_Reading] = []
 
 
-def _adopt(glossary: Glossary, chunks: list[Sequence[SupplierDoc]]) -> None:
-    _READER.append((glossary, chunks))
+def _adopt(job: _Reading) -> None:
+    _READER.append(job)
 
 
-def _read_chunk(k: int) -> _Part:
-    glossary, chunks = _READER[0]
-    return _build_part(glossary, chunks[k])
+def _read_claimed(_task: int) -> list[tuple[int, _Part]]:
+    return _READER[0].work()
 
 
 def _build_part(glossary: Glossary, suppliers: Sequence[SupplierDoc]) -> _Part:

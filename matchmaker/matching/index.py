@@ -20,6 +20,7 @@ from . import certificates as certs
 from .build import (
     Catalogue,
     Channel,
+    Cursor,
     assemble,
     check_ids,
     collector_paused,
@@ -142,6 +143,12 @@ class MatchIndex:
         self._order: np.ndarray | None = None
         self._cert_until = _cert_arrays(catalogue.held)
         self._family_classes = self._material_class_arrays()
+        # Per material class, the columns of its specific materials ("works PA66, PP").
+        self._material_cols: dict[str, frozenset[int]] = {}
+        for cid, c in glossary.concepts.items():
+            if c.family == "material" and not c.generic and c.material_class:
+                cols = self._material_cols.get(c.material_class, frozenset())
+                self._material_cols[c.material_class] = cols | {self._cidx[cid]}
         self._siblings = _siblings(glossary)
         # Per concept column, for explanations: label, broader columns, shown or not.
         self._concept_labels = [glossary.label(c) for c in self._cids]
@@ -247,18 +254,17 @@ class MatchIndex:
                 or "fork" not in multiprocessing.get_all_start_methods()
             ):
                 return [self.rank(n, limit, near_limit=near_limit) for n in needs]
-            # The processes claim a few needs at a time until none are left: a forked
-            # worker runs slower than this process (its first touches copy pages) and
-            # pays for sending its rankings back, so fixed shares would leave one idle.
+            # The processes claim a few needs at a time until none are left, so that none
+            # idles while another still works. A worker sends back each claim's rankings
+            # (as plain tuples, see `_pack`): small messages, read here between steps.
             ctx = multiprocessing.get_context("fork")
-            batch = _Batch(self, needs, limit, near_limit, ctx.Value("q", 0))
+            batch = _Batch(
+                self, needs, limit, near_limit, Cursor(ctx.Value("q", 0), len(needs), CLAIM)
+            )
             with (
                 hidden_from_collector(),
                 ctx.Pool(workers - 1, initializer=_adopt_batch, initargs=(batch,)) as pool,
             ):
-                # One task per claim, so that rankings come back (and are unpickled here)
-                # while the work goes on, not all at the end; a task that finds nothing
-                # left to claim returns at once.
                 claims = -(-len(needs) // CLAIM)
                 pending = pool.imap_unordered(_work_claim, range(claims))
                 done = batch.work()
@@ -452,7 +458,7 @@ class MatchIndex:
             # apart; for a bare product name the words already say it.
             if prof.part_kinds:
                 channels["part"] = view.any(prof.part_kinds).astype(np.float32)
-            channels["sector"] = (view.col("automotive") > 0).astype(np.float32)
+            channels["sector"] = view.has("automotive").astype(np.float32)
 
         total_w = sum(WEIGHTS[k] for k in channels)
         score = np.zeros(m, dtype=np.float32)
@@ -507,7 +513,7 @@ class MatchIndex:
     def _process_values(self, c: str, view: _View) -> np.ndarray:
         """Credit per supplier for one process: 1 held, less for a related or broader one."""
         g = self._glossary
-        val = (view.col(c) > 0).astype(np.float32)
+        val = view.has(c).astype(np.float32)
         related = self._related.get(c, ())
         if related:
             val = np.maximum(val, RELATED_CREDIT * view.any(related))
@@ -588,19 +594,21 @@ class MatchIndex:
         group_vals = [v[order].tolist() for v in ev.group_vals]
         group_met = [v[order].tolist() for v in ev.group_met]
         non_maker = self._non_manufacturer[rows].tolist()
+        # Each row's concept columns, read out of the matrix in one go.
         csr = self._concepts_csr
-        indptr = csr.indptr[np.r_[rows, rows + 1]].tolist()
-        half = rows.size
+        starts = csr.indptr[rows]
+        lengths = csr.indptr[rows + 1] - starts
+        concept_cols = csr.indices[_positions(starts, lengths)].tolist()
+        bounds = np.r_[0, np.cumsum(lengths)].tolist()
         need_cols = {cidx[c] for c in prof.features.concepts}
         mat_labels = [g.label(fam) for fam in prof.material_families]
-        mat_cols = self._specific_material_cols(prof.material_class)
+        mat_cols = self._material_cols.get(prof.material_class, frozenset())
         sec = [(cidx[c], g.label(c)) for c in prof.secondary]
         ancestors = self._ancestor_cols
         shown = self._shown_cols
         checked: dict[tuple[certs.HeldStandard, ...], list[Requirement]] = {}
         for k, i in enumerate(rows.tolist()):
-            lo, hi = indptr[k], indptr[k + half]
-            have = set(csr.indices[lo:hi].tolist())
+            have = set(concept_cols[bounds[k] : bounds[k + 1]])
             held = self._held[i]
             cert_reqs = checked.get(held)
             if cert_reqs is None:
@@ -643,25 +651,15 @@ class MatchIndex:
             shared = tuple(sorted(labels[j] for j in common - broader if shown[j]))
             out.append(
                 Match(
-                    supplier_id=self._ids[i],
-                    score=round(scores[k], 6),
-                    rank=ranks[k],
-                    terms=terms.get(i, ()),
-                    concepts=shared,
-                    requirements=tuple(reqs),
+                    self._ids[i],
+                    round(scores[k], 6),
+                    ranks[k],
+                    terms.get(i, ()),
+                    shared,
+                    tuple(reqs),
                 )
             )
         return out
-
-    def _specific_material_cols(self, material_class: str) -> set[int]:
-        g = self._glossary
-        return {
-            j
-            for j, cid in enumerate(self._cids)
-            if g.concepts[cid].family == "material"
-            and not g.concepts[cid].generic
-            and g.concepts[cid].material_class == material_class
-        }
 
     def _terms(
         self, nf: DocFeatures, q: _Query | None, rows: np.ndarray
@@ -788,8 +786,9 @@ class MatchIndex:
 class _View:
     """The catalogue seen through a subset of rows (the candidates), or all of it.
 
-    For a subset, the concept strengths are a small dense matrix (rows × concepts):
-    column lookups are then free.
+    For a subset, which concepts each supplier has is a small dense matrix (rows ×
+    concepts): column lookups are then free. (The engine reads concepts here as present
+    or not; their strengths count in the text channels.)
     """
 
     def __init__(self, index: MatchIndex, rows: np.ndarray | None) -> None:
@@ -802,8 +801,8 @@ class _View:
             starts = csr.indptr[rows]
             lengths = csr.indptr[rows + 1] - starts
             pos = _positions(starts, lengths)
-            dense = np.zeros((self.n, csr.shape[1]), dtype=np.float32)
-            dense[np.repeat(np.arange(self.n), lengths), csr.indices[pos]] = csr.data[pos]
+            dense = np.zeros((self.n, csr.shape[1]), dtype=bool)
+            dense[np.repeat(np.arange(self.n), lengths), csr.indices[pos]] = csr.data[pos] > 0
             self._dense = dense
         self._cols: dict[str, np.ndarray] = {}
 
@@ -814,35 +813,36 @@ class _View:
     def take(self, arr: np.ndarray) -> np.ndarray:
         return arr if self.rows is None else arr[self.rows]
 
-    def col(self, cid: str) -> np.ndarray:
-        """Dense strength column of one concept over the view."""
+    def has(self, cid: str) -> np.ndarray:
+        """Which suppliers of the view have one concept."""
         hit = self._cols.get(cid)
         if hit is not None:
             return hit
         j = self._index._cidx.get(cid)
         if j is None:
-            out = np.zeros(self.n, dtype=np.float32)
+            out = np.zeros(self.n, dtype=bool)
         elif self._dense is not None:
             out = self._dense[:, j]
         else:
             m = self._index._concepts_csc
-            out = np.zeros(self.n, dtype=np.float32)
+            out = np.zeros(self.n, dtype=bool)
             lo, hi = m.indptr[j], m.indptr[j + 1]
-            out[m.indices[lo:hi]] = m.data[lo:hi]
+            out[m.indices[lo:hi]] = m.data[lo:hi] > 0
         self._cols[cid] = out
         return out
 
     def any(self, concepts: Iterable[str]) -> np.ndarray:
+        """Which suppliers of the view have at least one of the concepts."""
         cids = list(concepts)
         if self._dense is not None and cids:
             cidx = self._index._cidx
             cols = [cidx[c] for c in cids if c in cidx]
             if not cols:
                 return np.zeros(self.n, dtype=bool)
-            return np.asarray((self._dense[:, cols] > 0).any(axis=1), dtype=bool)
+            return np.asarray(self._dense[:, cols].any(axis=1), dtype=bool)
         acc = np.zeros(self.n, dtype=bool)
         for c in cids:
-            acc |= self.col(c) > 0
+            acc |= self.has(c)
         return acc
 
 
@@ -871,19 +871,13 @@ class _Batch:
     needs: Sequence[NeedDoc]
     limit: int
     near_limit: int | None
-    cursor: Any  # a multiprocessing.Value("q"): the next need nobody claimed yet
-
-    def claim(self) -> range:
-        with self.cursor.get_lock():
-            start = int(self.cursor.value)
-            self.cursor.value = start + CLAIM
-        return range(start, min(start + CLAIM, len(self.needs)))
+    cursor: Cursor
 
     def work_once(self) -> list[tuple[int, Ranking]]:
         """Rank the needs of one claim; (position, ranking) pairs, none when all are taken."""
         return [
             (k, self.index.rank(self.needs[k], self.limit, near_limit=self.near_limit))
-            for k in self.claim()
+            for k in self.cursor.claim()
         ]
 
     def work(self) -> list[tuple[int, Ranking]]:
