@@ -214,12 +214,13 @@ class _PartBuilder:
             counted = Counter(p.terms[ch])
             # A new term takes the next column (len() is read before the insertion).
             column = vocab.setdefault
-            self.indices[ch].extend([column(t, len(vocab)) for t in counted])
-            self.counts[ch].extend(counted.values())
+            # (fromlist: twice as fast as extend, which takes any iterable item by item)
+            self.indices[ch].fromlist([column(t, len(vocab)) for t in counted])
+            self.counts[ch].fromlist(list(counted.values()))
             self.indptr[ch].append(len(self.indices[ch]))
             if ch == "all":
                 where = p.surfaces.get
-                self.surf.extend([x for t in counted for x in where(t, _NO_SURFACE)])
+                self.surf.fromlist([x for t in counted for x in where(t, _NO_SURFACE)])
         grams: set[int] = set()
         for w in p.terms["char"]:
             ids = self.word_grams.get(w)
@@ -233,13 +234,13 @@ class _PartBuilder:
                     out.append(j)
                 ids = self.word_grams[w] = tuple(out)
             grams.update(ids)
-        self.indices["char"].extend(grams)
-        # Presence, not counts: short fields repeat little, and it halves what is stored.
-        self.counts["char"].extend([1] * len(grams))
+        # Presence, not counts: short fields repeat little (the counts, all 1, are made in
+        # `result`).
+        self.indices["char"].fromlist(list(grams))
         self.indptr["char"].append(len(self.indices["char"]))
         ccols = sorted((self.cidx[c], v) for c, v in p.concepts.items() if c in self.cidx)
-        self.c_indices.extend([c for c, _ in ccols])
-        self.c_data.extend([v for _, v in ccols])
+        self.c_indices.fromlist([c for c, _ in ccols])
+        self.c_data.fromlist([v for _, v in ccols])
         self.c_indptr.append(len(self.c_indices))
         self.held.append(p.held)
         self.non_maker.append(p.non_manufacturer)
@@ -259,7 +260,12 @@ class _PartBuilder:
             vocab={ch: list(v) for ch, v in self.vocab.items()},
             indptr={ch: np.frombuffer(a, dtype=np.int64) for ch, a in self.indptr.items()},
             indices={ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.indices.items()},
-            counts={ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.counts.items()},
+            counts={
+                ch: np.frombuffer(self.counts[ch], dtype=np.int32)
+                if ch != "char"
+                else np.ones(len(self.indices[ch]), dtype=np.int32)
+                for ch in CHANNELS
+            },
             surfaces=(
                 surf[:, 0].astype(np.int8),
                 np.ascontiguousarray(surf[:, 1]),
