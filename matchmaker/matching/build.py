@@ -478,8 +478,11 @@ def hidden_from_collector() -> Iterator[None]:
     of them (the catalogue: millions of objects) and copy the pages it touches. Frozen
     before the fork, they are out of reach in both processes until the workers are done.
     """
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        # What the caller had frozen itself (a server after loading, say) stays frozen.
+        if not frozen_before:
+            gc.unfreeze()
