@@ -9,6 +9,7 @@ index fits its weights on that.
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 from array import array
 from collections import Counter
@@ -170,7 +171,10 @@ def _surface_offsets(f: DocFeatures) -> dict[str, tuple[int, int, int]]:
 
 @dataclass(frozen=True)
 class _Part:
-    """Rows for a run of suppliers, with their own vocabularies (merged later)."""
+    """Rows for a run of suppliers, in the vocabulary of the process that read them.
+
+    Columns are local; the vocabularies are merged with the others in `assemble`.
+    """
 
     vocab: Mapping[str, list[str]]  # channel → terms by local column
     indptr: Mapping[str, np.ndarray]
@@ -245,8 +249,23 @@ class _PartBuilder:
         self.held.append(p.held)
         self.non_maker.append(p.non_manufacturer)
 
-    def result(self) -> _Part:
+    def result(self, bounds: Sequence[int] | None = None) -> list[_Part]:
+        """The rows collected, as one part, or one part per run between the row bounds.
+
+        The parts share the vocabulary lists (pickled once on the way back from a worker,
+        mapped once when merged).
+        """
         n = len(self.held)
+        cuts = list(bounds) if bounds is not None else [0, n]
+        vocab = {ch: list(v) for ch, v in self.vocab.items()}
+        indptr = {ch: np.frombuffer(a, dtype=np.int64) for ch, a in self.indptr.items()}
+        indices = {ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.indices.items()}
+        counts = {
+            ch: np.frombuffer(self.counts[ch], dtype=np.int32)
+            if ch != "char"
+            else np.ones(len(self.indices[ch]), dtype=np.int32)
+            for ch in CHANNELS
+        }
         surf = np.frombuffer(self.surf, dtype=np.int32).reshape(-1, 3)
         concepts = sp.csr_matrix(
             (
@@ -256,25 +275,28 @@ class _PartBuilder:
             ),
             shape=(n, len(self.cidx)),
         )
-        return _Part(
-            vocab={ch: list(v) for ch, v in self.vocab.items()},
-            indptr={ch: np.frombuffer(a, dtype=np.int64) for ch, a in self.indptr.items()},
-            indices={ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.indices.items()},
-            counts={
-                ch: np.frombuffer(self.counts[ch], dtype=np.int32)
-                if ch != "char"
-                else np.ones(len(self.indices[ch]), dtype=np.int32)
-                for ch in CHANNELS
-            },
-            surfaces=(
-                surf[:, 0].astype(np.int8),
-                np.ascontiguousarray(surf[:, 1]),
-                np.ascontiguousarray(surf[:, 2]),
-            ),
-            concepts=concepts,
-            held=tuple(self.held),
-            non_maker=np.frombuffer(self.non_maker, dtype=np.float32),
-        )
+        non_maker = np.frombuffer(self.non_maker, dtype=np.float32)
+        parts: list[_Part] = []
+        for lo, hi in itertools.pairwise(cuts):
+            spans = {ch: (int(indptr[ch][lo]), int(indptr[ch][hi])) for ch in CHANNELS}
+            a, b = spans["all"]
+            parts.append(
+                _Part(
+                    vocab=vocab,
+                    indptr={ch: indptr[ch][lo : hi + 1] - indptr[ch][lo] for ch in CHANNELS},
+                    indices={ch: indices[ch][slice(*spans[ch])] for ch in CHANNELS},
+                    counts={ch: counts[ch][slice(*spans[ch])] for ch in CHANNELS},
+                    surfaces=(
+                        surf[a:b, 0].astype(np.int8),
+                        np.ascontiguousarray(surf[a:b, 1]),
+                        np.ascontiguousarray(surf[a:b, 2]),
+                    ),
+                    concepts=concepts[lo:hi],
+                    held=tuple(self.held[lo:hi]),
+                    non_maker=non_maker[lo:hi],
+                )
+            )
+        return parts
 
 
 def read(glossary: Glossary, docs: Sequence[SupplierDoc], workers: int) -> list[_Part]:
@@ -333,14 +355,22 @@ class _Reading:
     runs: list[Sequence[SupplierDoc]]
     cursor: Cursor
 
-    def work_once(self) -> list[tuple[int, _Part]]:
-        return [(k, _build_part(self.glossary, self.runs[k])) for k in self.cursor.claim()]
-
     def work(self) -> list[tuple[int, _Part]]:
-        done: list[tuple[int, _Part]] = []
-        while part := self.work_once():
-            done.extend(part)
-        return done
+        """Read claimed runs until none are left: (run number, part) pairs.
+
+        One builder reads them all, so that the parts share one vocabulary.
+        """
+        builder = _PartBuilder(self.glossary)
+        taken: list[int] = []
+        bounds = [0]
+        with collector_paused():
+            while claimed := self.cursor.claim():
+                for k in claimed:
+                    for doc in self.runs[k]:
+                        builder.add(_prepare(doc, self.glossary))
+                    taken.append(k)
+                    bounds.append(len(builder.held))
+        return list(zip(taken, builder.result(bounds), strict=True))
 
 
 # What a forked reader reads: set once in the child by the pool's initializer
@@ -362,7 +392,7 @@ def _build_part(glossary: Glossary, suppliers: Sequence[SupplierDoc]) -> _Part:
     with collector_paused():
         for s in suppliers:
             builder.add(_prepare(s, glossary))
-    return builder.result()
+    return builder.result()[0]
 
 
 def assemble(
@@ -383,13 +413,16 @@ def assemble(
             datas.append(old.data)
             indices.append(old.indices)
             lengths.append(np.diff(old.indptr))
+        # Parts read by one process share its vocabulary: each is mapped once.
+        mappings: dict[int, np.ndarray] = {}
         for part in parts:
-            mapping = np.empty(len(part.vocab[ch]), dtype=np.int32)
-            for local, term in enumerate(part.vocab[ch]):
-                j = vocab.get(term)
-                if j is None:
-                    j = vocab[term] = len(vocab)
-                mapping[local] = j
+            terms = part.vocab[ch]
+            mapping = mappings.get(id(terms))
+            if mapping is None:
+                column = vocab.setdefault
+                mapping = mappings[id(terms)] = np.array(
+                    [column(t, len(vocab)) for t in terms], dtype=np.int32
+                )
             local_indices = part.indices[ch]
             indices.append(mapping[local_indices] if local_indices.size else local_indices)
             datas.append(part.counts[ch])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import time
 from datetime import date
@@ -260,9 +261,35 @@ def test_worker_processes_build_the_same_index(
     suppliers = synthetic.suppliers(glossary, 40, seed=5)
     needs = synthetic.needs(glossary, 5, seed=6)
     alone = MatchIndex.build(suppliers, glossary)
+    # This process reads slowly, so the forked worker must read some runs too.
+    here = os.getpid()
+    read_here: list[str] = []
+    prepare = build_module._prepare
+
+    def slow_prepare(doc: SupplierDoc, g: Glossary) -> Any:
+        if os.getpid() == here:
+            read_here.append(doc.id)
+            time.sleep(0.01)
+        return prepare(doc, g)
+
+    monkeypatch.setattr(build_module, "_prepare", slow_prepare)
     shared = MatchIndex.build(suppliers, glossary, workers=2)
+    assert 0 < len(read_here) < len(suppliers)
     assert shared.supplier_ids == alone.supplier_ids
+    # Every row holds the same terms with the same counts (columns may be numbered apart).
+    for ch in build_module.CHANNELS:
+        assert _row_terms(shared, ch) == _row_terms(alone, ch)
     assert shared.rank_many(needs) == alone.rank_many(needs)
+
+
+def _row_terms(index: MatchIndex, channel: str) -> list[dict[str, int]]:
+    block = index._blocks[channel]
+    names = {j: t for t, j in block.vocab.items()}
+    m = block.counts.tocsr()
+    return [
+        {names[j]: int(v) for j, v in zip(m.indices[a:b], m.data[a:b], strict=True)}
+        for a, b in itertools.pairwise(m.indptr.tolist())
+    ]
 
 
 def test_worker_processes_rank_the_same(
