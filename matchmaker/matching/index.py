@@ -63,8 +63,9 @@ _SHOWN_FAMILIES = frozenset({"process", "material", "part"})
 TERMS_SHOWN = 3
 # A non-manufacturer keeps this share of its score less.
 NON_MAKER_PENALTY = 0.7
-# Catalogues up to this size are scored in full; larger ones only on candidate rows (the
-# top of either list is the same; a need costs a fraction).
+# Catalogues up to this size (a region's) are scored exactly and in full; larger ones only
+# on candidate rows, at a fraction of the cost and close to the exact order (see
+# `_candidates`).
 FULL_SCAN_MAX = 5_000
 # Rows of a large catalogue that get the full scoring for a need.
 CANDIDATES = 800
@@ -374,7 +375,9 @@ class MatchIndex:
 
         A cheap first score over the whole catalogue (full-text overlap, and the share of
         the need's core processes a supplier names, alike or related) picks the rows the
-        full scoring then looks at; nobody else could reach the top of either list.
+        full scoring then looks at. With the postings budget of `_lexical`, this trades
+        some agreement with the exact ranking for speed: on a synthetic catalogue of 10⁵
+        suppliers, 89 % of the exact top 10 (96 % without the budget).
         """
         n = len(self._ids)
         if n <= FULL_SCAN_MAX:
@@ -393,7 +396,7 @@ class MatchIndex:
                     for cc in (c, *self._related.get(c, ())):
                         j = self._cidx[cc]
                         hit[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = True
-                first += np.float32(weight) * hit
+                np.add(first, np.float32(weight), out=first, where=hit)
         nz = np.flatnonzero(first > 0)
         if nz.size <= CANDIDATES:
             return nz if nz.size else None
