@@ -6,14 +6,16 @@ override the default ``10000 100000``. For each catalogue size a synthetic catal
 generated, then two child processes run on the same input, so that each one's peak memory
 is its own:
 
-* engine: index build time (the catalogue read by 2 worker processes); one need at a time
+* engine: index build time (the catalogue read by 2 processes, this one and a forked
+  worker, claiming runs of suppliers); one need at a time
   (p50, p95, with gates and explanations: up to 50 matches and 20 near misses); 1,000
   needs with ``rank_many`` in this process alone, then with 2 processes (one forked
   worker); peak RSS of the process (its workers are counted apart);
 * naive: ``TfidfVectorizer`` fit over the concatenated supplier texts, needs queried with
   ``cosine_similarity`` and a full sort of every row, in batches of 100 needs.
 
-The ratio is naive batch time over engine batch time.
+The ratio is naive batch time over engine batch time. A reference loop timed before and
+after tells how fast the (often shared) machine ran meanwhile.
 """
 
 from __future__ import annotations
@@ -40,6 +42,19 @@ LIMIT = 50
 # Worker processes reading the catalogue for the index build (this box has 2 cores).
 WORKERS = 2
 GLOSSARY = ROOT / "seed_data" / "glossary.json"
+
+
+def _reference_s() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine runs right now.
+
+    Shared virtual machines vary by a third from one minute to the next; this figure,
+    printed before and after, tells a slow moment from a slow engine.
+    """
+    start = time.perf_counter()
+    total = 0
+    for k in range(10_000_000):
+        total += k
+    return time.perf_counter() - start
 
 
 def _peak_mb() -> float:
@@ -134,6 +149,7 @@ def main(argv: list[str]) -> int:
         return 0
     sizes = tuple(int(a) for a in argv) or SIZES
     print(f"matching bench: synthetic catalogues, {NEEDS} needs, limit {LIMIT} (+ near misses)")
+    print(f"machine: reference loop {_reference_s():.2f} s (10⁷ additions in Python)")
     header = (
         f"{'suppliers':>10} {'pipeline':>8} {'build s':>8} {'p50 ms':>8} {'p95 ms':>8} "
         f"{f'{NEEDS} needs s':>13} {'peak MB':>8}"
@@ -158,6 +174,7 @@ def main(argv: list[str]) -> int:
             f"(engine returns {engine['matches']:.0f} matches + {engine['near']:.0f} near misses "
             f"per need, with explanations; build workers' peak {engine['workers_peak_mb']:.0f} MB)"
         )
+    print(f"machine: reference loop {_reference_s():.2f} s at the end")
     return 0
 
 
