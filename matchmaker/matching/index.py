@@ -129,6 +129,11 @@ class MatchIndex:
         self._catalogue = catalogue
         self._docs = catalogue.docs
         self._ids = tuple(d.id for d in catalogue.docs)
+        # Each row's place in supplier id order: how equal scores are ordered.
+        self._tie = np.empty(len(self._ids), dtype=np.int64)
+        self._tie[sorted(range(len(self._ids)), key=self._ids.__getitem__)] = np.arange(
+            len(self._ids)
+        )
         self._blocks = catalogue.blocks
         self._channels = {k: fit_channel(k, b) for k, b in catalogue.blocks.items()}
         self._surf_field, self._surf_start, self._surf_end = catalogue.surfaces
@@ -218,6 +223,11 @@ class MatchIndex:
         return self._ids
 
     @property
+    def suppliers(self) -> tuple[SupplierDoc, ...]:
+        """The supplier documents the index was built from, in row order."""
+        return self._docs
+
+    @property
     def glossary(self) -> Glossary:
         return self._glossary
 
@@ -301,13 +311,14 @@ class MatchIndex:
         chosen: list[np.ndarray] = []
         for want_gated, cap in ((False, limit), (True, near_limit)):
             sel = np.flatnonzero(positive & (gated == want_gated))
+            # Equal scores go by supplier id, not by row: a catalogue updated in place
+            # (`with_suppliers`) ranks like one built afresh.
             if cap <= 0:
                 sel = sel[:0]
             elif sel.size > cap:
-                part = np.argpartition(-score[sel], cap - 1)[:cap]
-                sel = sel[part]
-            rows = view.index_of(sel)
-            chosen.append(sel[np.lexsort((rows, -score[sel]))])
+                sel = sel[_top_by(score[sel], self._tie[view.index_of(sel)], cap)]
+            tie = self._tie[view.index_of(sel)]
+            chosen.append(sel[np.lexsort((tie, -score[sel]))])
         # Both lists explained in one pass.
         ranks = [*range(1, chosen[0].size + 1), *range(1, chosen[1].size + 1)]
         both = np.concatenate(chosen)
@@ -953,6 +964,15 @@ def _unpack(packed: _Packed) -> Ranking:
         )
 
     return Ranking(need_id, unpack(matches), unpack(near))
+
+
+def _top_by(values: np.ndarray, tie: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest values (0 < k < size); at the cut, the smallest tie keys."""
+    cut = np.partition(values, values.size - k)[values.size - k]
+    above = np.flatnonzero(values > cut)
+    at = np.flatnonzero(values == cut)
+    at = at[np.argsort(tie[at], kind="stable")[: k - above.size]]
+    return np.concatenate([above, at])
 
 
 def _top_k(values: np.ndarray, k: int) -> np.ndarray:

@@ -46,18 +46,38 @@ class IndexCache:
             return self._labels_ru
 
     def index(self, version: str, load: Callable[[], Sequence[SupplierDoc]]) -> MatchIndex:
+        """The index of one catalogue version: cached, updated from the last one, or built.
+
+        A new version usually differs from the last one by a few profiles: only those are
+        read again (`MatchIndex.with_suppliers`), which ranks exactly like a fresh build.
+        """
         with self._lock:
             cached = self._indexes.get(version)
             if cached is not None:
                 self._indexes.move_to_end(version)
                 return cached
+            latest = next(reversed(self._indexes.values()), None)
         glossary = self.glossary()
-        built = MatchIndex.build(load(), glossary)
+        docs = load()
+        built = _updated(latest, docs) if latest is not None else None
+        if built is None:
+            built = MatchIndex.build(docs, glossary)
         with self._lock:
             self._indexes[version] = built
             while len(self._indexes) > self._size:
                 self._indexes.popitem(last=False)
         return built
+
+
+def _updated(previous: MatchIndex, docs: Sequence[SupplierDoc]) -> MatchIndex | None:
+    """`previous` brought up to `docs`, or None when most of the catalogue changed."""
+    known = {d.id: d for d in previous.suppliers}
+    changed = [d for d in docs if known.get(d.id) != d]
+    current = {d.id for d in docs}
+    removed = [sid for sid in known if sid not in current]
+    if 2 * (len(changed) + len(removed)) > len(docs):
+        return None
+    return previous.with_suppliers(changed, removed)
 
 
 def init_app(app: Flask) -> None:

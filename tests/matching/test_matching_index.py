@@ -6,6 +6,7 @@ import gc
 import itertools
 import os
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -222,6 +223,21 @@ def test_with_suppliers_equals_a_fresh_build(index: MatchIndex, glossary: Glossa
     assert "foundry-no-iatf" in {m.supplier_id for m in incremental.rank(NEED_EN).matches}
     # The original index is untouched.
     assert "trader" in index.supplier_ids
+
+
+def test_equal_scores_go_by_supplier_id(glossary: Glossary) -> None:
+    # Three copies of the best supplier under other ids tie with it, whatever the rows.
+    best = MatchIndex.build(SUPPLIERS, glossary).rank(NEED_EN).matches[0].supplier_id
+    doc = next(s for s in SUPPLIERS if s.id == best)
+    twins = [replace(doc, id=f"{best}-{c}") for c in "cab"]
+    ahead = MatchIndex.build([*twins, *SUPPLIERS], glossary)
+    behind = MatchIndex.build([*SUPPLIERS, *reversed(twins)], glossary)
+    ranked = ahead.rank(NEED_EN)
+    assert [m.supplier_id for m in ranked.matches[:4]] == sorted([best, *(t.id for t in twins)])
+    assert behind.rank(NEED_EN) == ranked
+    # A limit cutting through the tie keeps the first ids.
+    assert [m.supplier_id for m in behind.rank(NEED_EN, limit=2).matches] == [best, f"{best}-a"]
+    assert ahead.rank(NEED_EN, limit=2) == behind.rank(NEED_EN, limit=2)
 
 
 def test_duplicate_ids_are_refused(glossary: Glossary) -> None:
