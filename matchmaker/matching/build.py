@@ -38,6 +38,8 @@ HEAD_WORDS = 24
 ACTOR_SLACK = 0.5
 # Below this many suppliers worker processes cost more than they save.
 PARALLEL_MIN = 5_000
+# Runs of suppliers per reading process (claimed one at a time, see `read`).
+RUNS_PER_WORKER = 16
 
 SUPPLIER_FIELDS = ("name", "processes", "materials", "description", "products", "customers")
 _FIELD_INDEX = {name: k for k, name in enumerate(SUPPLIER_FIELDS)}
@@ -325,13 +327,12 @@ def read(glossary: Glossary, docs: Sequence[SupplierDoc], workers: int) -> list[
             for parts in pending.get():
                 done.extend(parts)
         return [part for _, part in sorted(done, key=lambda kp: kp[0])]
+    # Without fork, each spawned worker gets one share of the suppliers, pickled.
+    share = -(-len(docs) // workers)
+    shares = [docs[k : k + share] for k in range(0, len(docs), share)]
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        return list(pool.map(_build_part, [glossary] * len(runs), runs))
-
-
-# Runs of suppliers per reading process.
-RUNS_PER_WORKER = 16
+        return list(pool.map(_build_part, [glossary] * len(shares), shares))
 
 
 @dataclass(frozen=True)
