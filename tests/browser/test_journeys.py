@@ -27,7 +27,7 @@ from matchmaker.models import (
     User,
 )
 from tests import factories
-from tests.browser.actions import log_in, nav
+from tests.browser.actions import log_in, log_out, nav
 
 if TYPE_CHECKING:
     from tests.browser.conftest import LiveServer
@@ -433,3 +433,46 @@ def test_buyer_reviews_ranked_suppliers_shortlists_and_rejects(page, live_server
             )
             == 2
         )
+
+
+def test_a_profile_edit_shows_up_in_the_buyers_next_ranking(page, live_server, shoot):
+    scene = buyer_scene(live_server)
+    with live_server.session() as session:
+        bakery = session.scalars(select(Supplier).where(Supplier.name == scene["unrelated"])).one()
+        baker = factories.user(session, Role.SUPPLIER, supplier_org=bakery)
+        session.commit()
+        bakery_id, baker_email = bakery.id, baker.email
+
+    # The buyer's first look builds the index; the bakery is nowhere in the list.
+    log_in(page, scene["email"])
+    page.goto(f"/needs/{scene['need']}")
+    expect(page.get_by_text("Ranking computed")).to_be_visible()
+    expect(page.locator(f"[data-supplier='{bakery_id}']")).to_have_count(0)
+    log_out(page)
+
+    # The bakery turns to stamping and says so in its profile.
+    log_in(page, baker_email)
+    nav(page).get_by_role("link", name="Profile").click()
+    page.get_by_label("What your company does").fill(
+        "Перешли на листовую штамповку кронштейнов из стали 08пс, прессы до 160 т."
+    )
+    page.get_by_role("group", name="Processes").get_by_label(
+        "Sheet metal stamping", exact=True
+    ).check()
+    page.get_by_role("group", name="Materials").get_by_label(
+        "Low-carbon sheet steel", exact=True
+    ).check()
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_role("alert")).to_contain_text("Profile saved.")
+    log_out(page)
+
+    # The buyer's next view ranks the new profile (no restart): a near miss, as it holds
+    # no IATF 16949, with the stamping it now names.
+    log_in(page, scene["email"])
+    page.goto(f"/needs/{scene['need']}")
+    near = page.locator("h2:has-text('Near misses') + .list-group")
+    row = near.locator(f"[data-supplier='{bakery_id}']")
+    expect(row).to_be_visible()
+    expect(row.locator(".req-met", has_text="sheet-metal stamping")).to_be_visible()
+    expect(row.locator(".req-missing", has_text="IATF 16949")).to_be_visible()
+    shoot("ranking-after-edit")

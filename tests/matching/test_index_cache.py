@@ -32,6 +32,7 @@ def test_a_new_version_rereads_only_what_changed(monkeypatch: pytest.MonkeyPatch
     catalogue = [edited, *docs[4:], newcomer]
     second = cache.index("v2", lambda: catalogue)
     assert full_builds == [30]
+    assert edited in second.suppliers and docs[3] not in second.suppliers
     fresh = build(catalogue, glossary)
     assert sorted(second.supplier_ids) == sorted(fresh.supplier_ids)
     assert second.rank_many(needs) == fresh.rank_many(needs)
