@@ -114,18 +114,25 @@ class NewUser:
     locale: str = "en"
 
 
+def _new_login(
+    session: Session, email: str, name: str, role: Role, locale: str, password: str
+) -> User:
+    """A user for an address nobody has yet (not added to the session)."""
+    _check_email_free(session, email)
+    return User(
+        email=normalize_email(email),
+        name=name.strip(),
+        password_hash=hash_password(password),
+        role=role.value,
+        locale=locale,
+    )
+
+
 @writes
 def create_user(session: Session, actor: User | None, data: NewUser) -> User:
     """Create a login for staff, a buyer's employee or a supplier's employee."""
-    _check_email_free(session, data.email)
     _check_password(data.password)
-    user = User(
-        email=normalize_email(data.email),
-        name=data.name.strip(),
-        password_hash=hash_password(data.password),
-        role=data.role.value,
-        locale=data.locale,
-    )
+    user = _new_login(session, data.email, data.name, data.role, data.locale, data.password)
     if data.role is Role.BUYER:
         buyer = session.scalar(select(Buyer).where(Buyer.name == (data.buyer_name or "")))
         if buyer is None:
@@ -242,16 +249,10 @@ def invite_supplier_user(session: Session, actor: User, data: Invitation) -> Use
     supplier = session.get(Supplier, data.supplier_id)
     if supplier is None:
         raise NotFound()
-    _check_email_free(session, data.email)
-    user = User(
-        email=normalize_email(data.email),
-        name=data.name.strip(),
-        # Nobody knows this password: the person chooses one through the link.
-        password_hash=hash_password(secrets.token_urlsafe(32)),
-        role=Role.SUPPLIER.value,
-        supplier=supplier,
-        locale=data.locale,
-    )
+    # Nobody knows this password: the person chooses one through the link.
+    password = secrets.token_urlsafe(32)
+    user = _new_login(session, data.email, data.name, Role.SUPPLIER, data.locale, password)
+    user.supplier = supplier
     session.add(user)
     session.flush()
     notices.password_notice(session, user, invitation=True)

@@ -201,7 +201,8 @@ class _PartBuilder:
         self.vocab: dict[str, dict[str, int]] = {ch: {} for ch in CHANNELS}
         self.indptr: dict[str, array[int]] = {ch: array("q", [0]) for ch in CHANNELS}
         self.indices: dict[str, array[int]] = {ch: array("i") for ch in CHANNELS}
-        self.counts: dict[str, array[int]] = {ch: array("i") for ch in CHANNELS}
+        # Term counts; the "char" channel stores presence only (see `add`).
+        self.counts: dict[str, array[int]] = {ch: array("i") for ch in ("all", "proc", "mat")}
         # (field, start, end) of each "all" entry, one triple after another.
         self.surf: array[int] = array("i")
         self.c_indptr: array[int] = array("q", [0])
