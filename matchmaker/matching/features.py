@@ -124,20 +124,19 @@ def _segments(fname: str, text: str) -> list[tuple[int, str]]:
 
 def analyze(fields: Mapping[str, str], glossary: Glossary) -> DocFeatures:
     """Tokenize each field and find the glossary's concepts in it."""
-    # field → [(offset, tokens, candidates)]; list fields are read entry by entry, which
-    # a catalogue repeats a lot (taxonomy names), so the glossary caches them.
+    # field → [(offset, tokens, candidates)], and the hits of each piece; list fields are
+    # read entry by entry, which a catalogue repeats a lot (taxonomy names), so the
+    # glossary caches them.
     segs: dict[str, list[tuple[int, list[Token], list[Candidate]]]] = {}
+    pieces_hits: dict[str, list[list[Hit]]] = {}
     for k, v in fields.items():
         if v:
             cache = k in _CACHED_FIELDS
-            segs[k] = [(off, *glossary.scan(t, cache)) for off, t in _segments(k, v) if t]
-
-    # Hits per field and piece; a piece with ambiguous (context) forms is read again once
-    # the text's material classes are known.
-    pieces_hits: dict[str, list[list[Hit]]] = {
-        k: [glossary.resolve(toks, cands) for _, toks, cands in pieces]
-        for k, pieces in segs.items()
-    }
+            read = [(off, glossary.scan(t, cache)) for off, t in _segments(k, v) if t]
+            segs[k] = [(off, toks, cands) for off, (toks, cands, _) in read]
+            # A piece with ambiguous (context) forms is read again below, once the text's
+            # material classes are known.
+            pieces_hits[k] = [scan.hits for _, scan in read]
     # What a company works (or a part is made of) is best told by its materials list; the
     # free text also names inserts, tooling and customers' materials.
     classes = _material_classes(
@@ -203,10 +202,10 @@ def analyze(fields: Mapping[str, str], glossary: Glossary) -> DocFeatures:
                 old = spans.get(key)
                 if old is None or (old[0] == fname and h.end - h.start > old[2] - old[1]):
                     spans[key] = (fname, h.start, h.end)
-    for fname, text in fields.items():
-        if not text or fname in _NO_TEXT_PATTERNS:
+    folded_fields = {k: fold(v) for k, v in fields.items() if v}
+    for fname, folded in folded_fields.items():
+        if fname in _NO_TEXT_PATTERNS:
             continue
-        folded = fold(text)
         for cid, phrase in glossary.find_in_text(folded):
             c = glossary.concepts[cid]
             if c.family == "actor":
@@ -218,7 +217,7 @@ def analyze(fields: Mapping[str, str], glossary: Glossary) -> DocFeatures:
             for cid in glossary.find_in_name(folded):
                 cue(cid, fname, "")
     tonnage = max(
-        (max_tonnage(fold(fields[k])) for k in _TONNAGE_FIELDS if fields.get(k)), default=0
+        (max_tonnage(folded_fields[k]) for k in _TONNAGE_FIELDS if k in folded_fields), default=0
     )
     if tonnage >= HIGH_TONNAGE and "high_tonnage" in glossary.concepts:
         concepts.setdefault("high_tonnage", 1.0)

@@ -92,6 +92,16 @@ class _Form:
 
 # (−length, first token index, form, token indexes) of one form occurrence.
 Candidate = tuple[int, int, _Form, list[int]]
+
+
+class Scan(NamedTuple):
+    """A text read against the glossary."""
+
+    tokens: list[Token]
+    candidates: list[Candidate]  # every form occurrence, longest first
+    hits: list[Hit]  # the occurrences chosen when no material context is known
+
+
 # Texts up to this length are cached by `Glossary.scan` (list entries, names, short needs).
 _SCAN_CACHE_MAX_LEN = 200
 _SCAN_CACHE_SIZE = 50_000
@@ -113,9 +123,7 @@ class Glossary:
     _pattern_cache: dict[str, tuple[str, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    _scan_cache: dict[str, tuple[list[Token], list[Candidate]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _scan_cache: dict[str, Scan] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_concepts(
@@ -226,22 +234,26 @@ class Glossary:
         """
         return self.resolve(tokens, self.candidates(tokens), material_classes)
 
-    def scan(self, text: str, cache: bool = True) -> tuple[list[Token], list[Candidate]]:
-        """Tokens of a text and its form occurrences; short texts are cached on request.
+    def scan(self, text: str, cache: bool = True) -> Scan:
+        """Tokens of a text, its form occurrences and its concepts read without context
+        (see `resolve`); short texts are cached on request.
 
         Callers must not mutate the returned lists.
         """
         if not cache or len(text) > _SCAN_CACHE_MAX_LEN:
-            toks = self.analyzer.tokens(text)
-            return toks, self.candidates(toks)
+            return self._scan(text)
         hit = self._scan_cache.get(text)
         if hit is None:
-            toks = self.analyzer.tokens(text)
-            hit = (toks, self.candidates(toks))
+            hit = self._scan(text)
             if len(self._scan_cache) >= _SCAN_CACHE_SIZE:
                 self._scan_cache.clear()
             self._scan_cache[text] = hit
         return hit
+
+    def _scan(self, text: str) -> Scan:
+        toks = self.analyzer.tokens(text)
+        cands = self.candidates(toks)
+        return Scan(toks, cands, self.resolve(toks, cands))
 
     def candidates(self, tokens: Sequence[Token]) -> list[Candidate]:
         """Every form occurrence in the tokens, longest first (see `resolve`)."""

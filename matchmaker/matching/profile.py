@@ -57,7 +57,7 @@ def need_profile(need: NeedDoc, glossary: Glossary) -> NeedProfile:
         return g.concepts[cid].family == "process"
 
     for entry in need.processes:
-        toks, cands = g.scan(entry)
+        toks, cands, _ = g.scan(entry)
         hits = [h for h in g.resolve(toks, cands, f.material_classes) if not h.negated]
         found = _specific({h.concept for h in hits if is_process(h.concept)}, g)
         core = sorted(c for c in found if g.concepts[c].role == "core")
