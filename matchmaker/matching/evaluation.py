@@ -95,7 +95,7 @@ def evaluate(directory: Path, glossary: Glossary) -> dict[str, Any]:
     ids = [s.id for s in data.suppliers]
     needs = [n for n in data.needs if any(g > 0 for g in data.qrels.get(n.id, {}).values())]
     index = MatchIndex.build(data.suppliers, glossary)
-    rankings = index.rank_many(needs, limit=len(ids), near_limit=len(ids))
+    rankings = index.rank_many(needs, limit=len(ids), near_limit=len(ids), explain=False)
     base = baseline_rank(data.suppliers, needs)
     per_need: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
     for need, ranking, b in zip(needs, rankings, base, strict=True):

@@ -199,6 +199,21 @@ def test_rank_many_equals_rank(index: MatchIndex) -> None:
     assert index.rank_many([NEED_EN, NEED_EN]) == [index.rank(NEED_EN)] * 2
 
 
+def test_ranking_without_explanations_keeps_the_order_and_scores(index: MatchIndex) -> None:
+    full = index.rank(NEED_EN)
+    bare = index.rank_many([NEED_EN], explain=False)[0]
+    assert full.matches and full.near_misses
+    for with_reasons, without in (
+        (full.matches, bare.matches),
+        (full.near_misses, bare.near_misses),
+    ):
+        assert [(m.supplier_id, m.score, m.rank) for m in with_reasons] == [
+            (m.supplier_id, m.score, m.rank) for m in without
+        ]
+        assert all(m.requirements for m in with_reasons) and any(m.terms for m in with_reasons)
+        assert not any(m.terms or m.concepts or m.requirements for m in without)
+
+
 def test_ranking_is_deterministic(glossary: Glossary) -> None:
     a = MatchIndex.build(SUPPLIERS, glossary).rank(NEED_EN)
     b = MatchIndex.build(SUPPLIERS, glossary).rank(NEED_EN)
