@@ -29,6 +29,9 @@ from .types import SupplierDoc
 
 # Supplier-side matrices: full text, process list, material list, short-field n-grams.
 CHANNELS = ("all", "proc", "mat", "char")
+# Channels that store which terms a row has, not how often: a row's weights follow from the
+# idf and the row's norm, so the fitted channel keeps no weights of its own.
+PRESENCE_CHANNELS = frozenset({"char"})
 # Fields whose character n-grams make the "char" channel; a supplier with none of them
 # filled in lends the head of its description instead.
 SHORT_FIELDS = ("name", "processes", "materials", "products")
@@ -50,7 +53,9 @@ _NO_SURFACE = (-1, 0, 0)
 class Block:
     """Raw term counts of one channel, rows = suppliers, with the channel vocabulary."""
 
-    counts: sp.csr_matrix  # int32 counts (columns in no particular order within a row)
+    # int32 counts, float32 ones in a presence channel (columns in no particular order
+    # within a row)
+    counts: sp.csr_matrix
     vocab: Mapping[str, int]
 
 
@@ -60,8 +65,11 @@ class Channel:
 
     vocab: Mapping[str, int]
     idf: np.ndarray
-    x: sp.csr_matrix | None  # l2-normalized tf-idf, same structure as the counts
+    # l2-normalized tf-idf, same structure as the counts; for a presence channel, the
+    # counts themselves (all 1): entry (i, j) weighs idf[j] / norms[i].
+    x: sp.csr_matrix | None
     xt: sp.csr_matrix | None  # postings (transposed), for channels scored over the catalogue
+    norms: np.ndarray | None = None  # row norms of a presence channel
 
 
 def fit_channel(name: str, block: Block) -> Channel:
@@ -82,24 +90,34 @@ def fit_channel(name: str, block: Block) -> Channel:
     # float32 throughout (memory: 10⁷ entries at 10⁵ suppliers), but row norms summed in
     # float64: the entries of a row may come in any column order, and the result must not
     # depend on it.
+    if name in PRESENCE_CHANNELS:
+        # Every count is 1, so every tf is 1: a row's weights are the idf of its terms.
+        weights = idf.astype(np.float32)
+        norms = _row_norms(counts, (weights * weights)[counts.indices])
+        return Channel(block.vocab, idf, counts, None, norms)
     data = np.log(counts.data.astype(np.float32))
     data += 1.0
     data *= idf.astype(np.float32)[counts.indices]
+    norms = _row_norms(counts, data * data)
+    data /= np.repeat(norms, np.diff(counts.indptr)).astype(np.float32)
+    x = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+    # Rows serve explanations (full text) and the n-gram rerank; postings serve scoring.
+    rows = x if name == "all" else None
+    return Channel(block.vocab, idf, rows, x.T.tocsr())
+
+
+def _row_norms(counts: sp.csr_matrix, squares: np.ndarray) -> np.ndarray:
+    """Square roots of the row sums of `squares` (aligned with the entries), 1 for empty rows."""
     lengths = np.diff(counts.indptr)
-    if data.size:
-        starts = np.minimum(counts.indptr[:-1], data.size - 1)
-        sums = np.add.reduceat(data * data, starts, dtype=np.float64)
+    if squares.size:
+        starts = np.minimum(counts.indptr[:-1], squares.size - 1)
+        sums = np.add.reduceat(squares, starts, dtype=np.float64)
         sums[lengths == 0] = 0.0
     else:
         sums = np.zeros(counts.shape[0], dtype=np.float64)
     norms = np.sqrt(sums)
     norms[norms == 0] = 1.0
-    data /= np.repeat(norms, lengths).astype(np.float32)
-    x = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
-    # Rows serve explanations (full text) and the n-gram rerank; postings serve scoring.
-    rows = x if name in ("all", "char") else None
-    postings = x.T.tocsr() if name != "char" else None
-    return Channel(block.vocab, idf, rows, postings)
+    return norms
 
 
 @dataclass(frozen=True)
@@ -263,10 +281,12 @@ class _PartBuilder:
         vocab = {ch: list(v) for ch, v in self.vocab.items()}
         indptr = {ch: np.frombuffer(a, dtype=np.int64) for ch, a in self.indptr.items()}
         indices = {ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.indices.items()}
+        # Presence channels count 1 for each entry, as float32: scikit-learn takes that
+        # as it is, where it would copy 10⁷ integers into floats.
         counts = {
             ch: np.frombuffer(self.counts[ch], dtype=np.int32)
-            if ch != "char"
-            else np.ones(len(self.indices[ch]), dtype=np.int32)
+            if ch not in PRESENCE_CHANNELS
+            else np.ones(len(self.indices[ch]), dtype=np.float32)
             for ch in CHANNELS
         }
         surf = np.frombuffer(self.surf, dtype=np.int32).reshape(-1, 3)

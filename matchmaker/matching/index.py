@@ -538,15 +538,18 @@ class MatchIndex:
             top = top[np.argpartition(-score[top], CHAR_RERANK - 1)[:CHAR_RERANK]]
         if top.size == 0:
             return
-        x = self._channels["char"].x
-        assert x is not None
+        channel = self._channels["char"]
+        x, norms = channel.x, channel.norms
+        assert x is not None and norms is not None
         rows = view.index_of(top)
         starts = x.indptr[rows]
         lengths = x.indptr[rows + 1] - starts
         pos = _positions(starts, lengths)
         owner = np.repeat(np.arange(rows.size), lengths)
-        contrib = x.data[pos] * _weights_of(q, x.indices[pos], x.shape[1])
-        sims = np.bincount(owner, weights=contrib, minlength=rows.size)
+        # A presence channel: each entry weighs its term's idf over its row's norm.
+        weighted = _Query(q.channel, q.cols, q.vals * channel.idf[q.cols].astype(np.float32))
+        contrib = _weights_of(weighted, x.indices[pos], x.shape[1])
+        sims = np.bincount(owner, weights=contrib, minlength=rows.size) / norms[rows]
         best = float(sims.max())
         if best <= 0:
             return
