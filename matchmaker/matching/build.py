@@ -46,7 +46,8 @@ RUNS_PER_WORKER = 16
 
 SUPPLIER_FIELDS = ("name", "processes", "materials", "description", "products", "customers")
 _FIELD_INDEX = {name: k for k, name in enumerate(SUPPLIER_FIELDS)}
-_NO_SURFACE = (-1, 0, 0)
+# A term without a quotable surface (field "": none).
+_NO_SPAN = ("", 0, 0)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class _Prepared:
     """One supplier read and reduced to what the index keeps."""
 
     terms: Mapping[str, list[str]]  # channel → terms
-    surfaces: Mapping[str, tuple[int, int, int]]  # term → (field, start, end), first seen
+    spans: Mapping[str, tuple[str, int, int]]  # term → (field, start, end), first seen
     concepts: Mapping[str, float]
     held: tuple[certs.HeldStandard, ...]
     non_manufacturer: float
@@ -169,7 +170,7 @@ def _prepare(s: SupplierDoc, glossary: Glossary) -> _Prepared:
     non_manufacturer = min(1.0, max(0.0, actor - ACTOR_SLACK - (0.6 if core_in_list else 0.0)))
     return _Prepared(
         terms={"all": all_terms, "proc": proc, "mat": mat, "char": _char_words(f)},
-        surfaces=_surface_offsets(f),
+        spans=f.spans,
         concepts=dict(f.concepts),
         held=held,
         non_manufacturer=non_manufacturer,
@@ -183,10 +184,6 @@ def _char_words(f: DocFeatures) -> list[str]:
         words = list(f.words.get("description", ())[:HEAD_WORDS])
     return words
 
-
-def _surface_offsets(f: DocFeatures) -> dict[str, tuple[int, int, int]]:
-    """Where each term's first surface form stands: (field index, start, end)."""
-    return {term: (_FIELD_INDEX[fname], a, b) for term, (fname, a, b) in f.spans.items()}
 
 
 @dataclass(frozen=True)
@@ -244,8 +241,10 @@ class _PartBuilder:
             self.counts[ch].fromlist(list(counted.values()))
             self.indptr[ch].append(len(self.indices[ch]))
             if ch == "all":
-                where = p.surfaces.get
-                self.surf.fromlist([x for t in counted for x in where(t, _NO_SURFACE)])
+                where = p.spans.get
+                found = [where(t, _NO_SPAN) for t in counted]
+                field = _FIELD_INDEX.get
+                self.surf.fromlist([x for f, a, b in found for x in (field(f, -1), a, b)])
         grams: set[int] = set()
         for w in p.terms["char"]:
             ids = self.word_grams.get(w)

@@ -8,6 +8,7 @@ Suppliers type certificates as free text ("IATF 16949 — внедрение", "
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -138,8 +139,12 @@ def _find_date(text: str) -> tuple[date, int] | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_held(text: str, valid_until: date | None = None) -> HeldStandard | None:
-    """Parse one certificate as a supplier states it; None if no known standard is named."""
+    """Parse one certificate as a supplier states it; None if no known standard is named.
+
+    Remembered: a catalogue states the same certificates over and over.
+    """
     sid = identify(text)
     if sid is None:
         return None
