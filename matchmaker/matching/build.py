@@ -185,7 +185,6 @@ def _char_words(f: DocFeatures) -> list[str]:
     return words
 
 
-
 @dataclass(frozen=True)
 class _Part:
     """Rows for a run of suppliers, in the vocabulary of the process that read them.
@@ -196,7 +195,7 @@ class _Part:
     vocab: Mapping[str, list[str]]  # channel → terms by local column
     indptr: Mapping[str, np.ndarray]
     indices: Mapping[str, np.ndarray]
-    counts: Mapping[str, np.ndarray]
+    counts: Mapping[str, np.ndarray]  # none for presence channels: every count is 1
     surfaces: tuple[np.ndarray, np.ndarray, np.ndarray]  # aligned with the "all" entries
     concepts: sp.csr_matrix
     held: tuple[tuple[certs.HeldStandard, ...], ...]
@@ -259,7 +258,7 @@ class _PartBuilder:
                 ids = self.word_grams[w] = tuple(out)
             grams.update(ids)
         # Presence, not counts: short fields repeat little (the counts, all 1, are made in
-        # `result`).
+        # `assemble`).
         self.indices["char"].fromlist(list(grams))
         self.indptr["char"].append(len(self.indices["char"]))
         ccols = sorted((self.cidx[c], v) for c, v in p.concepts.items() if c in self.cidx)
@@ -280,14 +279,7 @@ class _PartBuilder:
         vocab = {ch: list(v) for ch, v in self.vocab.items()}
         indptr = {ch: np.frombuffer(a, dtype=np.int64) for ch, a in self.indptr.items()}
         indices = {ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.indices.items()}
-        # Presence channels count 1 for each entry, as float32: scikit-learn takes that
-        # as it is, where it would copy 10⁷ integers into floats.
-        counts = {
-            ch: np.frombuffer(self.counts[ch], dtype=np.int32)
-            if ch not in PRESENCE_CHANNELS
-            else np.ones(len(self.indices[ch]), dtype=np.float32)
-            for ch in CHANNELS
-        }
+        counts = {ch: np.frombuffer(a, dtype=np.int32) for ch, a in self.counts.items()}
         surf = np.frombuffer(self.surf, dtype=np.int32).reshape(-1, 3)
         concepts = sp.csr_matrix(
             (
@@ -307,7 +299,7 @@ class _PartBuilder:
                     vocab=vocab,
                     indptr={ch: indptr[ch][lo : hi + 1] - indptr[ch][lo] for ch in CHANNELS},
                     indices={ch: indices[ch][slice(*spans[ch])] for ch in CHANNELS},
-                    counts={ch: counts[ch][slice(*spans[ch])] for ch in CHANNELS},
+                    counts={ch: a[slice(*spans[ch])] for ch, a in counts.items()},
                     surfaces=(
                         surf[a:b, 0].astype(np.int8),
                         np.ascontiguousarray(surf[a:b, 1]),
@@ -431,7 +423,8 @@ def assemble(
         if base is not None:
             index, keep = base
             old = index.blocks[ch].counts[keep]
-            datas.append(old.data)
+            if ch not in PRESENCE_CHANNELS:
+                datas.append(old.data)
             indices.append(old.indices)
             lengths.append(np.diff(old.indptr))
         # Parts read by one process share its vocabulary: each is mapped once.
@@ -446,15 +439,22 @@ def assemble(
                 )
             local_indices = part.indices[ch]
             indices.append(mapping[local_indices] if local_indices.size else local_indices)
-            datas.append(part.counts[ch])
+            if ch not in PRESENCE_CHANNELS:
+                datas.append(part.counts[ch])
             lengths.append(np.diff(part.indptr[ch]))
         # Concatenated by hand rather than stacked: one copy, not two, of 10⁷ entries.
         row_lengths = np.concatenate(lengths)
         indptr = np.zeros(row_lengths.size + 1, dtype=np.int64)
         np.cumsum(row_lengths, out=indptr[1:])
+        # A presence channel counts 1 for each entry, as float32: scikit-learn takes that
+        # as it is, where it would copy 10⁷ integers into floats.
+        data = (
+            np.ones(int(indptr[-1]), dtype=np.float32)
+            if ch in PRESENCE_CHANNELS
+            else np.concatenate(datas)
+        )
         rows = sp.csr_matrix(
-            (np.concatenate(datas), np.concatenate(indices), indptr),
-            shape=(row_lengths.size, len(vocab)),
+            (data, np.concatenate(indices), indptr), shape=(row_lengths.size, len(vocab))
         )
         del datas, indices, lengths
         blocks[ch] = Block(rows, vocab)
