@@ -22,6 +22,7 @@ from matchmaker.matching import (
     baseline_rank,
     synthetic,
 )
+from matchmaker.matching import index as index_module
 
 DAY = date(2024, 6, 1)
 IATF = Certificate("IATF 16949:2016", date(2026, 1, 1))
@@ -360,3 +361,24 @@ def test_synthetic_catalogue_is_deterministic(glossary: Glossary) -> None:
     assert any(s.description.isascii() for s in a)
     needs = synthetic.needs(glossary, 10)
     assert all(n.processes and n.materials for n in needs)
+
+
+def test_a_large_catalogue_ranks_candidates_close_to_the_exact_order(
+    glossary: Glossary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Above FULL_SCAN_MAX suppliers only candidates get the full scoring, and each query
+    # reads its rarest postings only; scaled down here so that 2,000 suppliers are "large".
+    suppliers = synthetic.suppliers(glossary, 2_000)
+    needs = synthetic.needs(glossary, 40)
+    index = MatchIndex.build(suppliers, glossary)
+    exact = [[m.supplier_id for m in r.matches] for r in index.rank_many(needs, 10)]
+    monkeypatch.setattr(index_module, "FULL_SCAN_MAX", 1_000)
+    monkeypatch.setattr(index_module, "CANDIDATES", 200)
+    monkeypatch.setattr(index_module, "POSTINGS_BUDGET", 400)
+    fast = [[m.supplier_id for m in r.matches] for r in index.rank_many(needs, 10)]
+    pairs = [(f, e) for f, e in zip(fast, exact, strict=True) if e]
+    assert len(pairs) >= 30
+    overlap = sum(len(set(f) & set(e)) / len(e) for f, e in pairs) / len(pairs)
+    same_best = sum(f[:1] == e[:1] for f, e in pairs) / len(pairs)
+    assert overlap >= 0.9
+    assert same_best >= 0.85
