@@ -351,6 +351,12 @@ def test_worker_processes_rank_the_same(
     assert gc.isenabled()  # the collector paused for the batch runs again
     assert [r.need_id for r in alone] == [n.id for n in needs]
     assert any(r.matches for r in alone)
+    # Without explanations the workers send back the same order and scores.
+    bare = index.rank_many(needs, workers=2, explain=False)
+    assert [[(m.supplier_id, m.score) for m in r.matches] for r in bare] == [
+        [(m.supplier_id, m.score) for m in r.matches] for r in alone
+    ]
+    assert not any(m.terms for r in bare for m in r.matches)
 
 
 def test_synthetic_catalogue_is_deterministic(glossary: Glossary) -> None:
