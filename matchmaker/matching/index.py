@@ -653,6 +653,10 @@ class MatchIndex:
         ancestors = self._ancestor_cols
         shown = self._shown_cols
         checked: dict[tuple[certs.HeldStandard, ...], list[Requirement]] = {}
+        shared_of: dict[frozenset[int], tuple[str, ...]] = {}
+        ids = self._ids
+        # Named tuples made without their Python-level __new__: this loop runs per supplier.
+        new = tuple.__new__
         for k, i in enumerate(rows.tolist()):
             have = set(concept_cols[bounds[k] : bounds[k + 1]])
             held = self._held[i]
@@ -690,19 +694,20 @@ class MatchIndex:
             for col, label in sec:
                 met = col in have
                 reqs.append(req("process", label, met, "" if met else SECONDARY_MISSING))
-            common = need_cols & have
-            broader: set[int] = set()
-            for j in common:
-                broader |= ancestors[j]
-            shared = tuple(sorted(labels[j] for j in common - broader if shown[j]))
+            # Suppliers of one need share few sets of its concepts: each labelled once.
+            common = frozenset(need_cols & have)
+            shared = shared_of.get(common)
+            if shared is None:
+                broader: set[int] = set()
+                for j in common:
+                    broader |= ancestors[j]
+                shared = shared_of[common] = tuple(
+                    sorted(labels[j] for j in common - broader if shown[j])
+                )
             out.append(
-                Match(
-                    self._ids[i],
-                    round(scores[k], 6),
-                    ranks[k],
-                    terms.get(i, ()),
-                    shared,
-                    tuple(reqs),
+                new(
+                    Match,
+                    (ids[i], round(scores[k], 6), ranks[k], terms.get(i, ()), shared, tuple(reqs)),
                 )
             )
         return out
