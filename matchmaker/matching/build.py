@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import certificates as certs
-from .features import CONCEPT_PREFIX, JOIN, DocFeatures, analyze, supplier_fields
+from .features import CONCEPT_PREFIX, DocFeatures, analyze, supplier_fields
 from .glossary import Glossary
 from .types import SupplierDoc
 
@@ -476,15 +476,6 @@ def assemble(
     concepts = sp.vstack(concept_parts, format="csr")
     non_maker = np.concatenate(nm_parts)
     return Catalogue(docs, blocks, surfaces, concepts, held, non_maker)
-
-
-def field_text(doc: SupplierDoc, field_index: int) -> str:
-    """One field of a supplier as the analysis saw it (see `supplier_fields`)."""
-    name = SUPPLIER_FIELDS[field_index]
-    if name in ("processes", "materials"):
-        return JOIN.join(getattr(doc, name))
-    text: str = getattr(doc, name)
-    return text
 
 
 def check_ids(suppliers: Sequence[SupplierDoc]) -> None:
