@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import certificates as certs
-from .features import CONCEPT_PREFIX, DocFeatures, analyze, supplier_fields
+from .features import CONCEPT_PREFIX, JOIN, DocFeatures, analyze, supplier_fields
 from .glossary import Glossary
 from .types import SupplierDoc
 
@@ -102,7 +102,7 @@ def fit_channel(name: str, block: Block) -> Channel:
     norms = _row_norms(counts, data * data)
     data /= np.repeat(norms, np.diff(counts.indptr)).astype(np.float32)
     x = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
-    # Rows serve explanations (full text) and the n-gram rerank; postings serve scoring.
+    # Rows serve explanations (full text); postings serve scoring.
     rows = x if name == "all" else None
     return Channel(block.vocab, idf, rows, x.T.tocsr())
 
@@ -476,6 +476,15 @@ def assemble(
     concepts = sp.vstack(concept_parts, format="csr")
     non_maker = np.concatenate(nm_parts)
     return Catalogue(docs, blocks, surfaces, concepts, held, non_maker)
+
+
+def field_text(doc: SupplierDoc, field_index: int) -> str:
+    """One field of a supplier as the analysis saw it (see `supplier_fields`)."""
+    name = SUPPLIER_FIELDS[field_index]
+    if name in ("processes", "materials"):
+        return JOIN.join(getattr(doc, name))
+    text: str = getattr(doc, name)
+    return text
 
 
 def check_ids(suppliers: Sequence[SupplierDoc]) -> None:

@@ -16,21 +16,22 @@ from datetime import date
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import certificates as certs
 from .build import (
-    SUPPLIER_FIELDS,
     Catalogue,
     Channel,
     Cursor,
     assemble,
     check_ids,
     collector_paused,
+    field_text,
     fit_channel,
     hidden_from_collector,
     read,
 )
-from .features import CONCEPT_PREFIX, JOIN, DocFeatures
+from .features import CONCEPT_PREFIX, DocFeatures
 from .glossary import Glossary
 from .profile import NeedProfile, need_profile
 from .types import Match, NeedDoc, Ranking, Requirement, SupplierDoc, TermContribution
@@ -542,10 +543,7 @@ class MatchIndex:
         x, norms = channel.x, channel.norms
         assert x is not None and norms is not None
         rows = view.index_of(top)
-        starts = x.indptr[rows]
-        lengths = x.indptr[rows + 1] - starts
-        pos = _positions(starts, lengths)
-        owner = np.repeat(np.arange(rows.size), lengths)
+        pos, owner, _ = _row_entries(x, rows)
         # A presence channel: each entry weighs its term's idf over its row's norm.
         weighted = _Query(q.channel, q.cols, q.vals * channel.idf[q.cols].astype(np.float32))
         contrib = _weights_of(weighted, x.indices[pos], x.shape[1])
@@ -642,9 +640,8 @@ class MatchIndex:
         non_maker = self._non_manufacturer[rows].tolist()
         # Each row's concept columns, read out of the matrix in one go.
         csr = self._concepts_csr
-        starts = csr.indptr[rows]
-        lengths = csr.indptr[rows + 1] - starts
-        concept_cols = csr.indices[_positions(starts, lengths)].tolist()
+        pos, _, lengths = _row_entries(csr, rows)
+        concept_cols = csr.indices[pos].tolist()
         bounds = [0, *np.cumsum(lengths).tolist()]
         need_cols = {cidx[c] for c in prof.features.concepts}
         mat_labels = [g.label(fam) for fam in prof.material_families]
@@ -720,10 +717,7 @@ class MatchIndex:
             return {}
         x = self._channels["all"].x
         assert x is not None
-        starts = x.indptr[rows]
-        lengths = x.indptr[rows + 1] - starts
-        pos = _positions(starts, lengths)
-        owner = np.repeat(np.arange(rows.size), lengths)
+        pos, owner, _ = _row_entries(x, rows)
         # The query's weight for each stored entry (0 where the query lacks the term).
         weights = _weights_of(q, x.indices[pos], x.shape[1])
         keep = weights > 0
@@ -787,9 +781,7 @@ class MatchIndex:
             if fk >= 0:
                 text = texts.get(fk)
                 if text is None:
-                    value = getattr(doc, SUPPLIER_FIELDS[fk])
-                    # List fields joined as the analysis read them (`supplier_fields`).
-                    text = texts[fk] = value if isinstance(value, str) else JOIN.join(value)
+                    text = texts[fk] = field_text(doc, fk)
                 supplier_text = text[starts_[k] : ends_[k]]
             supplier_text = supplier_text or term
             key = (need_text, supplier_text)
@@ -855,11 +847,9 @@ class _View:
         self._dense: np.ndarray | None = None
         if rows is not None:
             csr = index._concepts_csr
-            starts = csr.indptr[rows]
-            lengths = csr.indptr[rows + 1] - starts
-            pos = _positions(starts, lengths)
+            pos, owner, _ = _row_entries(csr, rows)
             dense = np.zeros((self.n, csr.shape[1]), dtype=bool)
-            dense[np.repeat(np.arange(self.n), lengths), csr.indices[pos]] = csr.data[pos] > 0
+            dense[owner, csr.indices[pos]] = csr.data[pos] > 0
             self._dense = dense
         self._cols: dict[str, np.ndarray] = {}
 
@@ -1051,6 +1041,14 @@ def _weights_of(q: _Query, cols: np.ndarray, n_terms: int) -> np.ndarray:
     dense = np.zeros(n_terms, dtype=np.float32)
     dense[q.cols] = q.vals
     return dense[cols]
+
+
+def _row_entries(m: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored entries of some rows of a CSR matrix, row after row: their positions,
+    the place in `rows` of the row each belongs to, and each row's length."""
+    starts = m.indptr[rows]
+    lengths = m.indptr[rows + 1] - starts
+    return _positions(starts, lengths), np.repeat(np.arange(rows.size), lengths), lengths
 
 
 def _positions(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

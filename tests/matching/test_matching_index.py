@@ -381,7 +381,18 @@ def test_a_large_catalogue_ranks_candidates_close_to_the_exact_order(
     monkeypatch.setattr(index_module, "FULL_SCAN_MAX", 1_000)
     monkeypatch.setattr(index_module, "CANDIDATES", 200)
     monkeypatch.setattr(index_module, "POSTINGS_BUDGET", 400)
+    # The shortcut must really be taken: each need scored on at most 200 candidate rows.
+    picked: list[int] = []
+    candidates = MatchIndex._candidates
+
+    def spy(self: MatchIndex, *args: Any) -> Any:
+        rows = candidates(self, *args)
+        picked.append(len(self) if rows is None else int(rows.size))
+        return rows
+
+    monkeypatch.setattr(MatchIndex, "_candidates", spy)
     fast = [[m.supplier_id for m in r.matches] for r in index.rank_many(needs, 10)]
+    assert len(picked) == len(needs) and max(picked) <= 200
     pairs = [(f, e) for f, e in zip(fast, exact, strict=True) if e]
     assert len(pairs) >= 30
     overlap = sum(len(set(f) & set(e)) / len(e) for f, e in pairs) / len(pairs)
