@@ -41,8 +41,12 @@ HEAD_WORDS = 24
 ACTOR_SLACK = 0.5
 # Below this many suppliers worker processes cost more than they save.
 PARALLEL_MIN = 5_000
-# Runs of suppliers per reading process (claimed one at a time, see `read`).
-RUNS_PER_WORKER = 16
+# Runs of suppliers per reading process (claimed one at a time, see `read`): short runs,
+# so that no process is left alone with a long one at the end.
+RUNS_PER_WORKER = 64
+# Runs a forked reader leaves to this process: it reads them while the workers send their
+# parts back (about a twentieth of their reading time), where it would otherwise wait.
+LEFT_TO_PARENT = 4
 
 SUPPLIER_FIELDS = ("name", "processes", "materials", "description", "products", "customers")
 _FIELD_INDEX = {name: k for k, name in enumerate(SUPPLIER_FIELDS)}
@@ -355,9 +359,12 @@ class Cursor:
     total: int
     step: int
 
-    def claim(self) -> range:
+    def claim(self, leave: int = 0) -> range:
+        """The next items; none once only `leave` items are left (for other claimants)."""
         with self.value.get_lock():
             start = int(self.value.value)
+            if self.total - start <= leave:
+                return range(0)
             self.value.value = start + self.step
         return range(start, min(start + self.step, self.total))
 
@@ -368,8 +375,8 @@ class _Reading:
     runs: list[Sequence[SupplierDoc]]
     cursor: Cursor
 
-    def work(self) -> list[tuple[int, _Part]]:
-        """Read claimed runs until none are left: (run number, part) pairs.
+    def work(self, leave: int = 0) -> list[tuple[int, _Part]]:
+        """Read claimed runs until only `leave` are left: (run number, part) pairs.
 
         One builder reads them all, so that the parts share one vocabulary.
         """
@@ -377,7 +384,7 @@ class _Reading:
         taken: list[int] = []
         bounds = [0]
         with collector_paused():
-            while claimed := self.cursor.claim():
+            while claimed := self.cursor.claim(leave):
                 for k in claimed:
                     for doc in self.runs[k]:
                         builder.add(_prepare(doc, self.glossary))
@@ -396,7 +403,7 @@ def _adopt(job: _Reading) -> None:
 
 
 def _read_claimed(_task: int) -> list[tuple[int, _Part]]:
-    return _READER[0].work()
+    return _READER[0].work(LEFT_TO_PARENT)
 
 
 def _build_part(glossary: Glossary, suppliers: Sequence[SupplierDoc]) -> _Part:

@@ -314,6 +314,21 @@ def test_worker_processes_build_the_same_index(
     assert shared.rank_many(needs) == alone.rank_many(needs)
 
 
+def test_a_cursor_leaves_the_last_items_to_whoever_asks_without_leaving_any() -> None:
+    import multiprocessing
+
+    from matchmaker.matching.build import Cursor
+
+    cursor = Cursor(multiprocessing.Value("q", 0), 10, 3)
+    assert list(cursor.claim(leave=4)) == [0, 1, 2]
+    assert list(cursor.claim(leave=4)) == [3, 4, 5]
+    # Four left: a forked reader stops here, the parent takes the rest.
+    assert list(cursor.claim(leave=4)) == []
+    assert list(cursor.claim()) == [6, 7, 8]
+    assert list(cursor.claim()) == [9]
+    assert list(cursor.claim()) == []
+
+
 def _row_terms(index: MatchIndex, channel: str) -> list[dict[str, int]]:
     block = index._blocks[channel]
     names = {j: t for t, j in block.vocab.items()}
