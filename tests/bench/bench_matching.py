@@ -15,8 +15,10 @@ is its own:
 * naive: ``TfidfVectorizer`` fit over the concatenated supplier texts, needs queried with
   ``cosine_similarity`` and a full sort of every row, in batches of 100 needs.
 
-The ratio is naive batch time over engine batch time. A reference loop timed before and
-after tells how fast the (often shared) machine ran meanwhile.
+The ratio is naive batch time over engine batch time, like for like: the naive pipeline
+returns an order, so the engine's order (with its gates and near misses) is timed against
+it; the time with every returned supplier explained is printed beside it. A reference
+loop timed before and after tells how fast the (often shared) machine ran meanwhile.
 """
 
 from __future__ import annotations
@@ -173,22 +175,21 @@ def main(argv: list[str]) -> int:
                 f"{size:>10} {name:>8} {r['build_s']:>8.2f} {r['p50_ms']:>8.2f} "
                 f"{r['p95_ms']:>8.2f} {r['batch_s']:>13.2f} {r['peak_mb']:>8.0f}"
             )
-        ratio = naive["batch_s"] / engine["batch_s"] if engine["batch_s"] > 0 else float("inf")
         one = engine["batch_one_s"]
-        print(
-            f"{'':>10} {'1 proc':>8} engine {NEEDS} needs in one process: {one:.2f} s "
-            f"(naive/engine {naive['batch_s'] / one:.1f}x)"
-        )
-        print(
-            f"{'':>10} {'ratio':>8} naive/engine on {NEEDS} needs: {ratio:.1f}x "
-            f"(engine returns {engine['matches']:.0f} matches + {engine['near']:.0f} near misses "
-            f"per need, with explanations; build workers' peak {engine['workers_peak_mb']:.0f} MB)"
-        )
         bare = engine["batch_bare_s"]
         print(
-            f"{'':>10} {'order':>8} engine {NEEDS} needs ranked without explanations (as eval "
-            f"does; the naive pipeline explains nothing either): {bare:.2f} s "
-            f"(naive/engine {naive['batch_s'] / bare:.1f}x)"
+            f"{'':>10} {'1 proc':>8} engine {NEEDS} needs in one process: {one:.2f} s "
+            f"(build workers' peak {engine['workers_peak_mb']:.0f} MB)"
+        )
+        print(
+            f"{'':>10} {'ratio':>8} naive/engine on {NEEDS} needs, ranked as the naive pipeline "
+            f"ranks (an order, gates and near misses included, no reasons): {bare:.2f} s, "
+            f"{naive['batch_s'] / bare:.1f}x (target: 5x)"
+        )
+        print(
+            f"{'':>10} {'':>8} and with every returned supplier explained as well "
+            f"({engine['matches']:.0f} matches + {engine['near']:.0f} near misses per need): "
+            f"{engine['batch_s']:.2f} s, {naive['batch_s'] / engine['batch_s']:.1f}x"
         )
     print(f"machine: reference loop {_reference_s():.2f} s at the end")
     return 0
