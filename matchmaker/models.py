@@ -599,3 +599,7 @@ class EmailMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Who is sending the message right now (a random token), and until when the claim
+    # holds: two senders at the same moment never both send it (see `notices.delivery`).
+    claim: Mapped[str | None] = mapped_column(String(32), index=True)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -381,3 +381,74 @@ def test_mail_settings_come_from_matchmaker_environment_variables(app):
     )
     assert (settings.username, settings.password) == ("robot", "123456")
     assert settings.envelope_sender == "robot@cluster.example"
+
+
+def _waiting(app, count: int, **fields) -> None:
+    """Messages an earlier try failed to send (so `send-mail` takes them at once)."""
+    # Queued without the request's own delivery after the commit.
+    inline, app.config["MAIL_INLINE_LIMIT"] = app.config["MAIL_INLINE_LIMIT"], 0
+    with app.app_context():
+        for k in range(count):
+            db.session.add(
+                EmailMessage(
+                    recipient=f"sales{k}@example.ru",
+                    subject=f"Сообщение {k}",
+                    body="Текст",
+                    kind="test",
+                    attempts=1,
+                    error="ConnectionRefusedError",
+                    **fields,
+                )
+            )
+        db.session.commit()
+    app.config["MAIL_INLINE_LIMIT"] = inline
+
+
+def test_two_senders_at_the_same_moment_send_each_message_once(app, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    from matchmaker.notices import delivery
+
+    _waiting(app, 3)
+    settings = MailSettings.from_app(app)
+    sent: list[int] = []
+    second: list[delivery.DeliveryReport] = []
+    real_send = delivery._Folder.send
+
+    def send(self, item, message):
+        if not second:
+            # A second `send-mail` starts while the first is talking to the mail server.
+            second.append(delivery.DeliveryReport(-1, -1, ""))
+            with Session(db.engine) as other:
+                second[0] = delivery.deliver(other, settings)
+        sent.append(item.id)
+        real_send(self, item, message)
+
+    monkeypatch.setattr(delivery._Folder, "send", send)
+    with app.app_context(), Session(db.engine) as session:
+        first = delivery.deliver(session, settings)
+    assert (first.sent, second[0].sent, second[0].failed) == (3, 0, 0)
+    assert len(sent) == len(set(sent)) == 3
+    assert len(list(settings.folder.glob("*.eml"))) == 3
+    rows = _rows(app)
+    assert all(r.sent_at is not None and r.attempts == 2 for r in rows)
+    assert {(r.claim, r.claimed_until) for r in rows} == {(None, None)}
+
+
+def test_a_claim_holds_until_its_lease_ends(app):
+    from sqlalchemy.orm import Session
+
+    from matchmaker.notices import delivery
+
+    now = dt.datetime.now(dt.UTC)
+    # One sender is busy with a message; another died while sending one, long ago.
+    _waiting(app, 1, claim="busy", claimed_until=now + delivery.LEASE)
+    _waiting(app, 1, claim="dead", claimed_until=now - dt.timedelta(minutes=1))
+    settings = MailSettings.from_app(app)
+    with app.app_context(), Session(db.engine) as session:
+        report = delivery.deliver(session, settings)
+    assert (report.sent, report.failed) == (1, 0)
+    busy, dead = _rows(app)  # in the order queued
+    assert (busy.claim, busy.sent_at, busy.attempts) == ("busy", None, 1)
+    assert (dead.claim, dead.claimed_until, dead.attempts) == (None, None, 2)
+    assert dead.sent_at is not None

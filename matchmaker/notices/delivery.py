@@ -9,6 +9,7 @@ message that could not go out keeps its error and ``matchmaker send-mail`` retri
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
 from matchmaker.db import aware, begin_write, utcnow
@@ -30,8 +31,11 @@ from matchmaker.models import EmailMessage
 _FLUSHED = "matchmaker.outbox.flushed"
 _COMMITTED = "_matchmaker_outbox_committed"
 # A message nobody tried to send yet is left to the request that queued it for this
-# long, so that ``send-mail`` running at the same moment does not send it twice.
+# long before ``send-mail`` takes it (claims keep the two from both sending it).
 FRESH = dt.timedelta(minutes=1)
+# How long a sender's claim on messages holds: past it (the sender died mid-way), the
+# messages are free for `send-mail` again.
+LEASE = dt.timedelta(minutes=15)
 _CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
 
 
@@ -213,7 +217,8 @@ def deliver(
     were made.
     """
     now = now or utcnow()
-    statement = select(EmailMessage).where(EmailMessage.sent_at.is_(None))
+    free = or_(EmailMessage.claimed_until.is_(None), EmailMessage.claimed_until < now)
+    statement = select(EmailMessage.id).where(EmailMessage.sent_at.is_(None), free)
     if ids is not None:
         statement = statement.where(EmailMessage.id.in_(list(ids)))
     else:
@@ -222,7 +227,24 @@ def deliver(
         )
         if max_attempts is not None:
             statement = statement.where(EmailMessage.attempts < max_attempts)
-    rows = session.scalars(statement.order_by(EmailMessage.id).limit(limit)).all()
+    wanted = list(session.scalars(statement.order_by(EmailMessage.id).limit(limit)))
+    session.rollback()
+    if not wanted:
+        return DeliveryReport(0, 0, settings.destination)
+    # Claim them first: another sender at the same moment (`send-mail` beside a request,
+    # two `send-mail` runs) finds them taken, and each message goes out once.
+    token = secrets.token_hex(16)
+    begin_write(session)
+    session.execute(
+        update(EmailMessage)
+        .where(EmailMessage.id.in_(wanted), EmailMessage.sent_at.is_(None), free)
+        .values(claim=token, claimed_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    rows = session.scalars(
+        select(EmailMessage).where(EmailMessage.claim == token).order_by(EmailMessage.id)
+    ).all()
     items = [Outgoing(r.id, r.recipient, r.subject, r.body, r.kind, r.created_at) for r in rows]
     # Hold no transaction (and on SQLite no snapshot) while talking to the mail server.
     session.rollback()
@@ -237,6 +259,8 @@ def deliver(
             continue
         row.attempts += 1
         row.error = error
+        row.claim = None
+        row.claimed_until = None
         if not error:
             row.sent_at = sent_at
     session.commit()
