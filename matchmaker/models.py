@@ -378,6 +378,9 @@ class MatchRun(Base):
     catalogue_version: Mapped[str] = mapped_column(String(80))
     trigger: Mapped[str] = mapped_column(String(32), default="auto")
     candidates: Mapped[int] = mapped_column(Integer, default=0)
+    # The Supplier Day's date the certificates were checked against: of the day, only
+    # its date changes a ranking.
+    on_date: Mapped[dt.date | None] = mapped_column(Date)
 
     need: Mapped[Need] = relationship(back_populates="match_runs")
     matches: Mapped[list[MatchResult]] = relationship(

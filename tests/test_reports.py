@@ -430,6 +430,7 @@ def _dashboard_scene(app):
                 need=covered,
                 catalogue_version=version,
                 computed_at=now,
+                on_date=day.date,
                 matches=[
                     _result(s1, 1, 1, 0.9),
                     _result(s2, 2, 2, 0.45),
@@ -442,6 +443,7 @@ def _dashboard_scene(app):
                 need=gap,
                 catalogue_version=version,
                 computed_at=now,
+                on_date=day.date,
                 matches=[
                     _result(s4, 1, 1, 0.99),
                     _result(s2, 2, 2, 0.3),

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from matchmaker.extensions import db
-from matchmaker.models import AuditEntry, Decision, MatchRun, Role, Supplier
+from matchmaker.models import AuditEntry, Decision, MatchResult, MatchRun, Need, Role, Supplier
 from tests import factories
 
 
@@ -104,6 +104,38 @@ def test_ranking_is_reused_until_a_profile_changes(app, client, login_as):
     with app.app_context():
         runs = db.session.scalars(select(MatchRun.catalogue_version)).all()
         assert len(runs) == 1 and runs[0] != first
+
+
+def test_a_day_edit_re_ranks_its_needs_only_when_the_date_moves(app, client, login_as):
+    need_id, stamper_id, _, buyer_user = _scene(app)
+    login_as(user=buyer_user)
+    client.get(f"/needs/{need_id}")
+
+    def stored() -> tuple[list[dt.datetime], bool]:
+        with app.app_context():
+            runs = db.session.scalars(select(MatchRun.computed_at)).all()
+            near = db.session.scalar(
+                select(MatchResult.near_miss).where(MatchResult.supplier_id == stamper_id)
+            )
+            return list(runs), bool(near)
+
+    first = stored()
+    assert first[1] is False
+    # The day opens and its meetings are placed: the day changes, its date does not.
+    with app.app_context():
+        day = db.session.get(Need, need_id).supplier_day
+        day.status = "open"
+        day.scheduled_at = dt.datetime.now(dt.UTC)
+        db.session.commit()
+    client.get(f"/needs/{need_id}")
+    assert stored() == first
+    # The day moves past the stamper's certificate (valid 400 days): it is a near miss now.
+    with app.app_context():
+        db.session.get(Need, need_id).supplier_day.date = dt.date.today() + dt.timedelta(500)
+        db.session.commit()
+    client.get(f"/needs/{need_id}")
+    runs, near = stored()
+    assert runs != first[0] and near is True
 
 
 def test_buyer_records_decisions_and_filters(app, client, login_as):

@@ -111,6 +111,7 @@ def _store_ranking(
         trigger=trigger,
         candidates=candidates,
         computed_at=utcnow(),
+        on_date=need.supplier_day.date,
     )
     session.add(run)
     position = 0
@@ -167,9 +168,11 @@ def is_stale(
         return True
     if run.catalogue_version != (version or catalogue_version(session)):
         return True
-    # The day counts too: its date decides which certificates are still valid.
-    changed = max(aware(need.updated_at), aware(need.supplier_day.updated_at))
-    return aware(run.computed_at) < changed
+    # Of the day, only its date counts (it decides which certificates are still valid):
+    # opening the day or placing its meetings leaves the rankings as they are.
+    if run.on_date != need.supplier_day.date:
+        return True
+    return aware(run.computed_at) < aware(need.updated_at)
 
 
 def latest_run(session: Session, need_id: int) -> MatchRun | None:
