@@ -191,6 +191,26 @@ def test_interested_supplier_outside_the_ranking_is_still_listed(app, client, lo
     body = client.get(f"/needs/{need_id}").get_data(as_text=True)
     assert "Other suppliers with interest or a decision" in body
     assert "Пекарня" in body
+    # Why it is not ranked: nothing in common, and what it lacks.
+    baker_row = body[body.index("Other suppliers with interest") :]
+    assert "not ranked, score 0.00" in baker_row
+    assert 'req-missing">IATF 16949 <span class="text-muted">(not held)</span>' in baker_row
+
+
+def test_the_buyer_sees_why_a_supplier_is_not_ranked(app, client, login_as):
+    need_id, stamper_id, _, buyer_user = _scene(app)
+    with app.app_context():
+        baker_id = db.session.scalar(select(Supplier.id).where(Supplier.name == "ООО «Пекарня»"))
+    login_as(user=buyer_user)
+    page = client.get(f"/needs/{need_id}/suppliers/{baker_id}").get_data(as_text=True)
+    assert "Not in the current ranking of this part." in page
+    assert "Its score: 0.00." in page
+    assert "Its profile shares no words and no capabilities with this part." in page
+    assert 'req-missing">IATF 16949 <span class="text-muted">(not held)</span>' in page
+    assert page.count('<span class="text-muted">(not stated)</span>') >= 2  # process, material
+    # A ranked supplier's page keeps the stored explanation.
+    ranked = client.get(f"/needs/{need_id}/suppliers/{stamper_id}").get_data(as_text=True)
+    assert "Rank 1" in ranked and "Not in the current ranking" not in ranked
 
 
 def test_staff_runs_matching_for_a_day(app, client, login_as):

@@ -149,6 +149,7 @@ class MatchIndex:
         # Built on first use: labels of the full-text columns for explanations.
         self._labels: tuple[list[str], list[str]] | None = None
         self._order: np.ndarray | None = None
+        self._rows: dict[str, int] | None = None
         self._cert_until = _cert_arrays(catalogue.held)
         self._family_classes = self._material_class_arrays()
         # Per material class, the columns of its specific materials ("works PA66, PP").
@@ -350,6 +351,42 @@ class MatchIndex:
             ]
         n_matches = chosen[0].size
         return Ranking(need.id, tuple(explained[:n_matches]), tuple(explained[n_matches:]))
+
+    def explain(self, need: NeedDoc, supplier_ids: Iterable[str]) -> dict[str, Match]:
+        """Suppliers' fit for a need, whether its ranking lists them or not.
+
+        Why a known supplier is missing from a list: its score (0 without any evidence),
+        the terms and concepts it shares with the need, and the requirements it meets and
+        misses, as in a ranking (rank 0: outside the lists). Suppliers the index does not
+        hold are left out.
+        """
+        row_of = self._row_of()
+        rows = sorted({row_of[sid] for sid in supplier_ids if sid in row_of})
+        if not rows:
+            return {}
+        prof = need_profile(need, self._glossary)
+        on = need.on_date or date.today()
+        queries = self._queries(prof)
+        char_query = queries.pop("char", None)
+        lex = {name: self._lexical(q) for name, q in queries.items()}
+        # Scored among the rows their ranking scores, so that the scores compare.
+        candidates = self._candidates(prof, lex)
+        wanted = np.array(rows, dtype=np.int64)
+        if candidates is not None:
+            candidates = np.union1d(candidates, wanted)
+        view = _View(self, candidates)
+        lexical = {k: view.take(v) for k, v in lex.items()}
+        ev = self._evaluate(prof, on, view, lexical, char_query)
+        at = wanted if candidates is None else np.searchsorted(candidates, wanted)
+        zero = [0] * len(rows)
+        matches = self._explain(prof, ev, at, zero, view, on, queries.get("all"))
+        return {m.supplier_id: m for m in matches}
+
+    def _row_of(self) -> Mapping[str, int]:
+        """Each supplier id's row (made on first use)."""
+        if self._rows is None:
+            self._rows = {sid: i for i, sid in enumerate(self._ids)}
+        return self._rows
 
     # ------------------------------------------------------------------ scoring
 

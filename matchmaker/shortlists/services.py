@@ -240,12 +240,38 @@ def rank_all(
 
 
 @dataclass(frozen=True)
+class Fit:
+    """How a supplier the stored ranking does not list fits the need, worked out on view."""
+
+    score: float
+    explanation: dict[str, Any]
+
+
+def unlisted_fits(
+    session: Session, cache: IndexCache, need: Need, supplier_ids: Iterable[int]
+) -> dict[int, Fit]:
+    """Why suppliers are not in a need's ranking: their score and what they have and lack.
+
+    Rejected suppliers are not in the catalogue the engine ranks, and get none.
+    """
+    ids = [str(i) for i in supplier_ids]
+    if not ids:
+        return {}
+    index = cache.index(catalogue_version(session), lambda: load_supplier_docs(session))
+    return {
+        int(sid): Fit(match.score, _explanation(match))
+        for sid, match in index.explain(need_doc(need), ids).items()
+    }
+
+
+@dataclass(frozen=True)
 class ShortlistRow:
     supplier: Supplier
     status: str
     interested: bool
     result: MatchResult | None = None
     decision: Decision | None = None
+    fit: Fit | None = None  # for a supplier outside the ranking
 
     @property
     def verified(self) -> bool:
@@ -253,7 +279,9 @@ class ShortlistRow:
 
     @property
     def explanation(self) -> dict[str, Any]:
-        return self.result.explanation if self.result is not None else {}
+        if self.result is not None:
+            return self.result.explanation
+        return self.fit.explanation if self.fit is not None else {}
 
 
 @dataclass(frozen=True)
@@ -304,7 +332,7 @@ def shortlist(
         .order_by(MatchResult.position)
     ).all()
 
-    def row(supplier: Supplier, result: MatchResult | None) -> ShortlistRow:
+    def row(supplier: Supplier, result: MatchResult | None, fit: Fit | None = None) -> ShortlistRow:
         decision = decisions.get(supplier.id)
         return ShortlistRow(
             supplier=supplier,
@@ -312,19 +340,23 @@ def shortlist(
             interested=supplier.id in interested,
             result=result,
             decision=decision,
+            fit=fit,
         )
 
     ranked = [row(r.supplier, r) for r in results if not r.near_miss]
     near = [row(r.supplier, r) for r in results if r.near_miss]
     listed = {r.supplier_id for r in results}
     extra_ids = (set(decisions) | interested) - listed
-    others = [
-        row(s, None)
+    unlisted = [
+        s
         for s in session.scalars(
             select(Supplier).where(Supplier.id.in_(extra_ids)).order_by(Supplier.name)
         )
         if s.status != SupplierStatus.REJECTED.value or s.id in decisions
     ]
+    # Why they are not ranked, for the buyer who marked them or whom they told of interest.
+    fits = unlisted_fits(session, cache, need, [s.id for s in unlisted])
+    others = [row(s, None, fits.get(s.id)) for s in unlisted]
     everyone = ranked + near + others
     counts = {LONG_LIST: 0} | {s.value: 0 for s in FunnelStatus}
     for item in everyone:

@@ -275,6 +275,25 @@ def test_baseline_ranks_every_supplier(glossary: Glossary) -> None:
     assert sorted(order) == sorted(s.id for s in SUPPLIERS)
 
 
+def test_any_supplier_can_be_explained_listed_or_not(index: MatchIndex) -> None:
+    ranking = index.rank(NEED_EN)
+    listed = ranking.matches + ranking.near_misses
+    # A listed supplier reads as it does in the list (outside the lists: rank 0).
+    explained = index.explain(NEED_EN, [m.supplier_id for m in listed] + ["rubber", "nobody"])
+    assert set(explained) == {m.supplier_id for m in listed} | {"rubber"}
+    for m in listed:
+        assert explained[m.supplier_id] == m._replace(rank=0)
+    # The rubber moulder is in neither list: nothing shared, and every requirement but
+    # its certificate missing.
+    assert "rubber" not in {m.supplier_id for m in listed}
+    rubber = explained["rubber"]
+    assert (rubber.score, rubber.rank, rubber.terms) == (0.0, 0, ())
+    met = {(r.kind, r.met) for r in rubber.requirements}
+    assert ("certification", True) in met and ("process", False) in met
+    assert not any(r.met for r in rubber.requirements if r.kind == "process")
+    assert index.explain(NEED_EN, ["nobody"]) == {}
+
+
 def test_near_misses_have_their_own_limit(index: MatchIndex) -> None:
     r = index.rank(NEED_EN, limit=5, near_limit=1)
     assert len(r.near_misses) == 1
