@@ -88,6 +88,13 @@ class _Form:
     family: str
     context_class: str = ""
     rest: frozenset[str] = frozenset()  # the words after the first
+    # Written in capitals only: a short abbreviation that is also a word ("ГАЗ" the car
+    # maker, "газ" the welding gas; "ПАЗ", "паз" a groove).
+    capitals: bool = False
+
+
+# Abbreviations this short (letters) count only where the text writes them in capitals.
+_SHORT_ABBR = 3
 
 
 # (−length, first token index, form, token indexes) of one form occurrence.
@@ -138,18 +145,19 @@ class Glossary:
                 raise ValueError(f"concept {c.id!r}: unknown family {c.family!r}")
             by_id[c.id] = c
         forms: dict[str, list[_Form]] = {}
-        seen: set[tuple[str, tuple[str, ...], str]] = set()
+        seen: set[tuple[str, tuple[str, ...], str, bool]] = set()
         for c in by_id.values():
-            texts = [(t, "") for t in (*c.forms_ru, *c.forms_en, *c.abbr)]
-            texts += [(t, c.context_class) for t in c.context_forms]
-            for text, ctx in texts:
+            texts = [(t, "", False) for t in (*c.forms_ru, *c.forms_en)]
+            texts += [(t, "", _capitals_only(t)) for t in c.abbr]
+            texts += [(t, c.context_class, False) for t in c.context_forms]
+            for text, ctx, capitals in texts:
                 # Grade codes also yield their parts; keep the whole code only.
                 seq = _drop_parts(an.tokens(text))
-                if not seq or (c.id, seq, ctx) in seen:
+                if not seq or (c.id, seq, ctx, capitals) in seen:
                     continue
-                seen.add((c.id, seq, ctx))
+                seen.add((c.id, seq, ctx, capitals))
                 forms.setdefault(seq[0], []).append(
-                    _Form(c.id, seq, c.family, ctx, frozenset(seq[1:]))
+                    _Form(c.id, seq, c.family, ctx, frozenset(seq[1:]), capitals)
                 )
         by_first = {
             k: tuple(sorted(v, key=lambda f: (-len(f.seq), f.concept))) for k, v in forms.items()
@@ -265,7 +273,8 @@ class Glossary:
             if forms:
                 for form in forms:
                     if not form.rest:  # a one-word form
-                        out.append((-1, i, form, [i]))
+                        if not form.capitals or tok.surface.isupper():
+                            out.append((-1, i, form, [i]))
                         continue
                     if present is None:
                         present = {t.norm for t in tokens}
@@ -350,6 +359,11 @@ def _surface(tokens: Sequence[Token], idx: list[int]) -> str:
         if not parts or tokens[j].surface != parts[-1]:
             parts.append(tokens[j].surface)
     return " ".join(parts)
+
+
+def _capitals_only(abbr: str) -> bool:
+    """Whether an abbreviation must be written in capitals to count (see `_SHORT_ABBR`)."""
+    return abbr.isupper() and abbr.isalpha() and len(abbr) <= _SHORT_ABBR
 
 
 def _drop_parts(tokens: Sequence[Token]) -> tuple[str, ...]:

@@ -87,6 +87,21 @@ def test_longest_form_wins_within_a_family(glossary: Glossary) -> None:
     assert "sheet_stamping" not in found
 
 
+@pytest.mark.parametrize(
+    ("text", "automotive"),
+    [
+        ("Сварка в среде защитного газа", False),  # газ: gas, not the GAZ plant
+        ("Фрезерование паза под ползун", False),  # паз: a groove, not the PAZ bus plant
+        ("Поставки на ГАЗ и ПАЗ", True),
+        ("Supplying OEMs", True),
+    ],
+)
+def test_short_abbreviations_count_only_in_capitals(
+    glossary: Glossary, text: str, automotive: bool
+) -> None:
+    assert ("automotive" in {h.concept for h in glossary.scan(text).hits}) is automotive
+
+
 def test_ambiguous_phrase_is_read_by_the_materials_named(glossary: Glossary) -> None:
     plastics = analyze({"processes": "литьё под давлением", "materials": "PP-T20"}, glossary)
     metals = analyze({"processes": "литьё под давлением", "materials": "АК12"}, glossary)
