@@ -3,6 +3,7 @@
     glossary = load_glossary(seed_dir / "glossary.json")
     index = MatchIndex.build(suppliers, glossary)       # cache it per catalogue version
     ranking = index.rank(need, limit=50)                # matches, then near misses
+    why = index.explain(need, ["42"])                   # any supplier, listed or not
     index = index.with_suppliers(changed, removed_ids)  # next catalogue version, cheaply
 
 Suppliers and needs are read through the bilingual glossary: structured fields (process
