@@ -13,7 +13,7 @@ import multiprocessing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -316,14 +316,8 @@ class MatchIndex:
             near_limit = min(limit, NEAR_MISSES)
         if not self._ids or (limit <= 0 and near_limit <= 0):
             return Ranking(need.id)
-        prof = need_profile(need, self._glossary)
-        on = need.on_date or date.today()
-        queries = self._queries(prof)
-        char_query = queries.pop("char", None)
-        lex = {name: self._lexical(q) for name, q in queries.items()}
-        view = _View(self, self._candidates(prof, lex))
-        lexical = {k: view.take(v) for k, v in lex.items()}
-        ev = self._evaluate(prof, on, view, lexical, char_query)
+        scored = self._score(need)
+        prof, on, view, ev = scored.profile, scored.on, scored.view, scored.evidence
         score, gated = ev.score, ev.gated
         positive = score > 0
         chosen: list[np.ndarray] = []
@@ -341,7 +335,7 @@ class MatchIndex:
         ranks = [*range(1, chosen[0].size + 1), *range(1, chosen[1].size + 1)]
         both = np.concatenate(chosen)
         if explain:
-            explained = self._explain(prof, ev, both, ranks, view, on, queries.get("all"))
+            explained = self._explain(prof, ev, both, ranks, view, on, scored.full_text)
         else:
             ids = self._ids
             rows = view.index_of(both).tolist()
@@ -364,23 +358,32 @@ class MatchIndex:
         rows = sorted({row_of[sid] for sid in supplier_ids if sid in row_of})
         if not rows:
             return {}
+        wanted = np.array(rows, dtype=np.int64)
+        # Scored among the rows their ranking scores too, so that the scores compare.
+        scored = self._score(need, also=wanted)
+        view = scored.view
+        at = wanted if view.rows is None else np.searchsorted(view.rows, wanted)
+        zero = [0] * len(rows)
+        matches = self._explain(
+            scored.profile, scored.evidence, at, zero, view, scored.on, scored.full_text
+        )
+        return {m.supplier_id: m for m in matches}
+
+    def _score(self, need: NeedDoc, also: np.ndarray | None = None) -> _Scored:
+        """Read a need and score the suppliers worth scoring (a large catalogue's candidate
+        rows, and `also` these rows, sorted), gates included."""
         prof = need_profile(need, self._glossary)
         on = need.on_date or date.today()
         queries = self._queries(prof)
         char_query = queries.pop("char", None)
         lex = {name: self._lexical(q) for name, q in queries.items()}
-        # Scored among the rows their ranking scores, so that the scores compare.
         candidates = self._candidates(prof, lex)
-        wanted = np.array(rows, dtype=np.int64)
-        if candidates is not None:
-            candidates = np.union1d(candidates, wanted)
+        if candidates is not None and also is not None:
+            candidates = np.union1d(candidates, also)
         view = _View(self, candidates)
         lexical = {k: view.take(v) for k, v in lex.items()}
         ev = self._evaluate(prof, on, view, lexical, char_query)
-        at = wanted if candidates is None else np.searchsorted(candidates, wanted)
-        zero = [0] * len(rows)
-        matches = self._explain(prof, ev, at, zero, view, on, queries.get("all"))
-        return {m.supplier_id: m for m in matches}
+        return _Scored(prof, on, view, ev, queries.get("all"))
 
     def _row_of(self) -> Mapping[str, int]:
         """Each supplier id's row (made on first use)."""
@@ -939,6 +942,16 @@ class _Evidence:
     group_met: list[np.ndarray]
     material: np.ndarray
     compatible: np.ndarray
+
+
+class _Scored(NamedTuple):
+    """A need read and scored: what `rank` and `explain` go on from."""
+
+    profile: NeedProfile
+    on: date
+    view: _View
+    evidence: _Evidence
+    full_text: _Query | None  # the need's query in the full-text channel
 
 
 # ---------------------------------------------------------------------- helpers
