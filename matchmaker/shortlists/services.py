@@ -301,6 +301,16 @@ class Shortlist:
         return None
 
 
+def candidate_fit(
+    session: Session, cache: IndexCache, result: Shortlist, supplier_id: int
+) -> Fit | None:
+    """How a supplier the need's ranking does not list fits it (None for a listed one)."""
+    row = result.row_for(supplier_id)
+    if row is not None:
+        return row.fit
+    return unlisted_fits(session, cache, result.need, [supplier_id]).get(supplier_id)
+
+
 def get_need_for_buyer(session: Session, actor: User, need_id: int) -> Need:
     """A need the actor may review: the buyer's own, or any for staff."""
     require_role(actor, Role.BUYER, Role.STAFF)

@@ -44,12 +44,7 @@ def _candidate_page(need_id: int, supplier_id: int, form: DecisionForm | None) -
     result = services.shortlist(db.session(), index_cache(), current_user, need_id)
     row = result.row_for(supplier_id)
     supplier = supplier_services.get_supplier(db.session(), current_user, supplier_id)
-    # Outside the ranking: why, worked out now.
-    fit = row.fit if row is not None else None
-    if row is None:
-        fit = services.unlisted_fits(db.session(), index_cache(), result.need, [supplier_id]).get(
-            supplier_id
-        )
+    fit = services.candidate_fit(db.session(), index_cache(), result, supplier_id)
     if form is None:
         decision = row.decision if row is not None else None
         form = DecisionForm(
