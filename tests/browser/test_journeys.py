@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from matchmaker.models import (
     AuditEntry,
     Decision,
+    Interest,
     MatchRun,
     Need,
     Role,
@@ -349,6 +350,7 @@ def buyer_scene(live_server: LiveServer) -> dict[str, Any]:
             "best": (best.id, best.name),
             "uncertified": (uncertified.id, uncertified.name),
             "unrelated": unrelated.name,
+            "unrelated_id": unrelated.id,
             "email": buyer_user.email,
             "user": buyer_user.id,
         }
@@ -433,6 +435,36 @@ def test_buyer_reviews_ranked_suppliers_shortlists_and_rejects(page, live_server
             )
             == 2
         )
+
+
+def test_buyer_sees_why_an_interested_supplier_is_not_ranked(page, live_server, shoot):
+    scene = buyer_scene(live_server)
+    with live_server.session() as session:
+        # The bakery marked interest in the bracket (its own journey is tested elsewhere).
+        session.add(Interest(need_id=scene["need"], supplier_id=scene["unrelated_id"]))
+        session.commit()
+
+    log_in(page, scene["email"])
+    nav(page).get_by_role("link", name="My needs").click()
+    page.get_by_role("link", name=scene["part"]).click()
+    others = page.locator("h2:has-text('Other suppliers with interest') + .list-group")
+    row = others.locator(f"[data-supplier='{scene['unrelated_id']}']")
+    expect(row).to_contain_text("interested")
+    expect(row).to_contain_text("not ranked, score 0.00")
+    expect(row.locator(".req-missing", has_text="IATF 16949")).to_contain_text("not held")
+    expect(row.locator(".req-missing", has_text="sheet-metal stamping")).to_be_visible()
+    shoot("shortlist-unranked")
+
+    row.get_by_role("link", name=scene["unrelated"]).click()
+    expect(page.get_by_role("heading", name=scene["unrelated"])).to_be_visible()
+    why = page.locator(".card", has_text="Why this supplier")
+    expect(why).to_contain_text("Not in the current ranking of this part.")
+    expect(why).to_contain_text("The supplier said it is interested.")
+    expect(why).to_contain_text("Its score: 0.00.")
+    expect(why).to_contain_text("Its profile shares no words and no capabilities with this part.")
+    expect(why.locator(".req-missing", has_text="IATF 16949")).to_contain_text("not held")
+    expect(why.locator(".term-pair")).to_have_count(0)
+    shoot("candidate-unranked")
 
 
 def test_a_profile_edit_shows_up_in_the_buyers_next_ranking(page, live_server, shoot):
